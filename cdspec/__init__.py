@@ -1,0 +1,55 @@
+"""cdspec: layered, executable task specifications for backend code generation.
+
+A task is an OpenAPI 3.x contract plus an ordered stack of constraint layers.
+The public API is what this module exports; everything else is internal.
+"""
+
+from ._version import __version__
+from .contract import Contract, MediaType, Operation, Parameter, RequestBody, Response
+from .errors import (
+    CdspecError,
+    CompositionError,
+    ContractError,
+    DuplicateKindError,
+    LoadError,
+    Problem,
+    UnknownKindError,
+    UnknownLayerError,
+)
+from .kinds import BUILTIN_KINDS, Kind, KindRegistry
+from .load import dump_task, load_contract, load_layer, load_task, parse_task
+from .merge import merge
+from .model import Constraint, Feature, Layer, Section, Target, Task
+
+__all__ = [
+    "BUILTIN_KINDS",
+    "CdspecError",
+    "CompositionError",
+    "Constraint",
+    "Contract",
+    "ContractError",
+    "DuplicateKindError",
+    "Feature",
+    "Kind",
+    "KindRegistry",
+    "Layer",
+    "LoadError",
+    "MediaType",
+    "Operation",
+    "Parameter",
+    "Problem",
+    "RequestBody",
+    "Response",
+    "Section",
+    "Target",
+    "Task",
+    "UnknownKindError",
+    "UnknownLayerError",
+    "__version__",
+    "dump_task",
+    "load_contract",
+    "load_layer",
+    "load_task",
+    "merge",
+    "parse_task",
+]

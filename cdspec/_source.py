@@ -1,0 +1,408 @@
+"""Reading YAML and JSON text into JSON data, remembering where things were.
+
+The one place where cdspec turns bytes into data. It guarantees:
+
+- only JSON values come out (YAML is read with a safe loader whose implicit
+  types follow YAML 1.2's core schema: ``yes``/``on`` stay strings, dates stay
+  strings, mapping keys are the text as written);
+- duplicate keys, aliases that expand past a size limit, self-referencing
+  aliases, documents nested too deep, files too large, binary or non-UTF-8
+  bytes all become :class:`~cdspec.errors.Problem`\\ s, never crashes;
+- every problem can be placed on a line: :meth:`Source.line_at` maps a JSON
+  pointer to the 1-based line of the value it points to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from .errors import LoadError, Problem
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "Source",
+    "escape_pointer",
+    "pointer_tokens",
+    "dump_yaml",
+    "parse_text",
+    "read_source",
+]
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Files larger than this are refused (a task file is text written by people)."""
+MAX_NODES = 2_000_000
+"""Values a document may expand to, aliases counted at every use (YAML bombs)."""
+MAX_DEPTH = 128
+"""Nesting depth a document may reach."""
+
+_Lines = dict[int, dict[Any, int]]
+
+
+def escape_pointer(token: object) -> str:
+    """Escape one reference token of a JSON pointer (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """Split a JSON pointer into unescaped reference tokens."""
+    if not pointer:
+        return []
+    return [_unescape(t) for t in pointer.lstrip("/").split("/")]
+
+
+@attrs.define(eq=False)
+class Source:
+    """One parsed file (or string): its name, text and data, and its lines."""
+
+    name: str
+    text: str
+    data: Any
+    _lines: _Lines | None = attrs.field(default=None, alias="lines")
+    _line_data: Any = attrs.field(default=None, alias="line_data")
+
+    def line_at(self, pointer: str) -> int | None:
+        """The line of the value at ``pointer``, or of its nearest ancestor."""
+        if self._lines is None:
+            self._index_lines()
+        lines = self._lines or {}
+        node = self._line_data
+        line: int | None = 1 if self.text else None
+        for token in pointer_tokens(pointer):
+            table = lines.get(id(node))
+            key: Any = token
+            if isinstance(node, list):
+                if not token.isdigit() or int(token) >= len(node):
+                    break
+                key = int(token)
+            elif not isinstance(node, dict) or token not in node:
+                break
+            if table is not None and key in table:
+                line = table[key]
+            node = node[key]
+        return line
+
+    def _index_lines(self) -> None:
+        """For JSON read by :mod:`json`, find lines by reading it as YAML too."""
+        loader = _Loader(self.text)
+        try:
+            self._line_data = loader.get_single_data()
+            self._lines = loader.lines
+        except Exception:  # noqa: BLE001  # best effort: JSON that YAML 1.1 rejects has no lines
+            self._lines = {}
+        finally:
+            loader.dispose()
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Implicit types of YAML 1.2's core schema, minus the non-JSON floats."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null",
+    re.compile(r"^(?:~|null|Null|NULL|)$"),
+    ["~", "n", "N", ""],
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """SafeConstructor that builds JSON values and records lines and problems."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: _Lines = {}
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+        value = str(self.construct_scalar(node))
+        return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:  # type: ignore[override]
+        return float(str(self.construct_scalar(node)))
+
+    def construct_undefined(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"tag {node.tag!r} is not allowed (only plain JSON values are)",
+            node.start_mark,
+        )
+
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        data: dict[str, Any] = {}
+        yield data
+        self._check_duplicates(node)
+        self.flatten_mapping(node)
+        table: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    "a key must be a plain string, not a list or a mapping",
+                    key_node.start_mark,
+                )
+            key = key_node.value
+            data[key] = self.construct_object(value_node, deep=False)
+            table[key] = value_node.start_mark.line + 1
+        self.lines[id(data)] = table
+
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:  # type: ignore[override]
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_object(child, deep=False) for child in node.value)
+        self.lines[id(data)] = {i: child.start_mark.line + 1 for i, child in enumerate(node.value)}
+
+    def _check_duplicates(self, node: yaml.MappingNode) -> None:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                self.duplicates.append((key_node.start_mark.line + 1, key_node.value))
+            seen.add(key_node.value)
+
+
+# A copy of SafeConstructor's table: only the JSON types stay (timestamps are
+# read as strings; binary, set, omap and pairs are refused).
+_Constructor.yaml_constructors = {
+    tag: constructor
+    for tag, constructor in yaml.constructor.SafeConstructor.yaml_constructors.items()
+    if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")
+}
+_Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)
+_Constructor.add_constructor("tag:yaml.org,2002:seq", _Constructor.construct_yaml_seq)
+_Constructor.add_constructor(None, _Constructor.construct_undefined)
+
+_Parser: type = getattr(yaml, "CParser", yaml.parser.Parser)
+if _Parser is yaml.parser.Parser:  # pragma: no cover - only without libyaml
+
+    class _Loader(  # type: ignore[misc]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.composer.Composer,
+        _Constructor,
+        _Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+else:
+
+    class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+
+def _yaml_problem(name: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    what = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {what}" + (f" ({context})" if context else "")
+    return Problem(message, file=name, line=mark.line + 1 if mark is not None else None)
+
+
+def _parse_yaml(text: str, name: str) -> Source:
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise LoadError([_yaml_problem(name, exc)]) from None
+    except RecursionError:
+        raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise LoadError(
+            Problem(f"duplicate key {key!r} (a key may appear once per mapping)", file=name, line=line)
+            for line, key in loader.duplicates
+        )
+    return Source(name, text, data, lines=loader.lines, line_data=data)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_json(text: str, name: str) -> Source:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except _DuplicateKey as exc:
+        raise LoadError(
+            [Problem(f"duplicate key {exc.args[0]!r} (a key may appear once per object)", file=name)]
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise LoadError([Problem(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno)]) from None
+    except ValueError as exc:
+        raise LoadError([Problem(f"invalid JSON: {exc}", file=name)]) from None
+    except RecursionError:
+        raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
+    return Source(name, text, data)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_shape(source: Source) -> None:
+    """Refuse self-referencing data, YAML bombs and too deep nesting.
+
+    Aliased values are shared objects, so a "billion laughs" document is small
+    in memory but explodes in anything that walks it; the walk here counts
+    each shared value at every place it is used, visiting it only once.
+    """
+    memo: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(source.data, False)]
+    while stack:
+        value, done = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        key = id(value)
+        children = list(value.values()) if isinstance(value, dict) else value
+        if done:
+            size, height = 1, 0
+            for child in children:
+                if isinstance(child, dict | list):
+                    child_size, child_height = memo[id(child)]
+                    size, height = size + child_size, max(height, child_height)
+                else:
+                    size += 1
+            on_path.discard(key)
+            memo[key] = (size, height + 1)
+            if size > MAX_NODES:
+                raise LoadError(
+                    [Problem(f"document expands to more than {MAX_NODES} values (aliases?)", file=source.name)]
+                )
+            if height + 1 > MAX_DEPTH:
+                raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=source.name)])
+            continue
+        if key in memo:
+            continue
+        if key in on_path:
+            raise LoadError([Problem("an alias refers to a value that contains it", file=source.name)])
+        on_path.add(key)
+        stack.append((value, True))
+        stack.extend((child, False) for child in children)
+
+
+def parse_text(text: str, *, name: str, format: str = "yaml") -> Source:
+    """Parse ``text`` (``format`` is ``"yaml"`` or ``"json"``) into a checked Source."""
+    source = _parse_json(text, name) if format == "json" else _parse_yaml(text, name)
+    _check_shape(source)
+    return source
+
+
+def read_source(path: Path, *, name: str) -> Source:
+    """Read and parse one file; ``name`` is how problems will name it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(
+                [Problem(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed", file=name)]
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError([Problem("no such file", file=name)]) from None
+    except IsADirectoryError:
+        raise LoadError([Problem("is a directory, not a file", file=name)]) from None
+    except OSError as exc:
+        raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    if b"\x00" in raw:
+        raise LoadError([Problem("binary file (contains NUL bytes), expected YAML or JSON text", file=name)])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(f"not UTF-8 text (bad byte at offset {exc.start})", file=name)]) from None
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    return parse_text(text, name=name, format=fmt)
+
+
+# --------------------------------------------------------------------------- dumping
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also quotes what YAML 1.2's core schema would retype.
+
+    SafeDumper quotes strings that a YAML 1.1 reader would turn into other
+    types (``yes``); cdspec reads with 1.2 rules (``0o17`` is an int), so a
+    string must be quoted if *either* would retype it.
+    """
+
+
+for _first, _resolvers in _Resolver.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        _Dumper.add_implicit_resolver(_tag, _regexp, [_first])
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # Multi-line prose reads best as a literal block; YAML can only keep it
+    # exact when no line has trailing spaces and there are no special breaks.
+    block = "\n" in value and not any(line.endswith((" ", "\t")) for line in value.split("\n"))
+    block = block and value.isprintable() is False and all(c.isprintable() or c == "\n" for c in value)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if block else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain JSON data as YAML that :func:`parse_text` reads back equal."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

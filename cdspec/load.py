@@ -1,0 +1,556 @@
+"""Files to model and back: loading tasks, layers and contracts; dumping tasks.
+
+Loading a task file goes through fixed phases, each reporting *every*
+problem it finds before the next phase runs:
+
+1. read and parse each file (YAML or JSON; :mod:`cdspec._source`);
+2. follow ``$ref``\\ s (with :mod:`referencing`) and ``extends:`` (with
+   :func:`cdspec.merge.merge`), bundle the contract's external references,
+   refusing any path that leaves the root directory;
+3. validate the result against ``schemas/task.schema.json``, the contract
+   with openapi-spec-validator, and each constraint's params against its
+   kind's schema;
+4. structure the model with cattrs (only after validation: cattrs alone
+   would coerce ``"false"`` to ``True``) and check the task's consistency.
+
+Every problem names the file, the JSON pointer inside *that* file (after
+references and ``extends`` it may not be the file passed in) and the line.
+Nothing but a :class:`~cdspec.CdspecError` escapes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import attrs
+
+from ._frozen import JSON, FrozenDict, freeze, thaw
+from ._schemas import schema_problems
+from ._schemas import schema as packaged_schema
+from ._source import Source, dump_yaml, escape_pointer, parse_text, pointer_tokens, read_source
+from .contract import Contract, contract_problems
+from .errors import CdspecError, ContractError, LoadError, Problem, unknown_kind_message
+from .kinds import BUILTIN_KINDS, KindRegistry
+from .merge import merge
+from .model import Layer, Task
+
+__all__ = ["dump_task", "load_contract", "load_layer", "load_task", "parse_task"]
+
+Format = Literal["yaml", "json"]
+_Location = tuple[Source, str]
+_T = TypeVar("_T")
+
+
+class _Refused(Exception):
+    """A reference the loader will not follow (leaves the root, not a file)."""
+
+
+def _display(path: Path) -> str:
+    """How problems name a file: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause of a chain (referencing wraps retrieval errors twice)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+class _Loader:
+    """One load: the files read, where every value came from, the problems found."""
+
+    def __init__(self, root: Path, kinds: KindRegistry) -> None:
+        self.root = root.resolve()
+        self.kinds = kinds
+        self.sources: dict[Path, Source] = {}
+        self.origin: dict[int, _Location] = {}
+        self.key_origin: dict[int, dict[str, _Location]] = {}
+        self.whole: set[int] = set()
+        self.keep: list[object] = []  # keeps every tracked object alive, so ids stay unique
+        self.problems: list[Problem] = []
+
+    # -- files ------------------------------------------------------------------------
+
+    def inside_root(self, path: Path) -> Path:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            raise _Refused(f"{_display(path)} is outside the task's directory {_display(self.root)}")
+        return resolved
+
+    def file(self, path: Path) -> Source:
+        resolved = self.inside_root(path)
+        if resolved not in self.sources:
+            source = read_source(resolved, name=_display(path))
+            self.sources[resolved] = source
+            self.track(source, source.data, "")
+        return self.sources[resolved]
+
+    def adopt(self, source: Source) -> None:
+        """Track a source that was not read from a file (a string)."""
+        self.track(source, source.data, "")
+
+    def retrieve(self, uri: str) -> Any:
+        from referencing import Resource
+
+        parts = urlsplit(uri)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise _Refused(f"cannot follow {uri!r}: only relative file references are allowed")
+        return Resource.opaque(self.file(Path(unquote(parts.path))).data)
+
+    # -- where values came from -------------------------------------------------------
+
+    def track(self, source: Source, value: JSON, pointer: str) -> None:
+        stack = [(value, pointer)]
+        while stack:
+            node, ptr = stack.pop()
+            if not isinstance(node, dict | list) or id(node) in self.origin:
+                continue
+            self.origin[id(node)] = (source, ptr)
+            self.keep.append(node)
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((child, f"{ptr}/{escape_pointer(key)}") for key, child in items)
+
+    def derive(self, new: JSON, old: JSON) -> JSON:
+        """Record that ``new`` (a rebuilt container) stands where ``old`` stood."""
+        if id(old) in self.origin:
+            self.origin[id(new)] = self.origin[id(old)]
+            self.keep.append(new)
+        return new
+
+    def child_location(self, container: JSON, key: str) -> _Location | None:
+        child = container[key] if isinstance(container, dict) else container[int(key)]
+        if isinstance(child, dict | list) and id(child) in self.origin:
+            return self.origin[id(child)]
+        if key in self.key_origin.get(id(container), {}):
+            return self.key_origin[id(container)][key]
+        if id(container) in self.origin:
+            source, ptr = self.origin[id(container)]
+            return source, f"{ptr}/{escape_pointer(key)}"
+        return None
+
+    def made(self, new: JSON, over: JSON, taken: Mapping[str, tuple[JSON, str]]) -> None:
+        self.derive(new, over)
+        table = {}
+        for key, (base, base_key) in taken.items():
+            location = self.child_location(base, base_key)
+            if location is not None:
+                table[key] = location
+        self.key_origin[id(new)] = table
+        self.keep.append(new)
+
+    def locate(self, root: JSON, pointer: str, *, default: Source | None = None) -> Problem:
+        """A problem placed at ``pointer`` of ``root`` as file, pointer-in-file and line."""
+        location = self.origin.get(id(root)) or ((default, "") if default else None)
+        node = root
+        tokens = pointer_tokens(pointer)
+        for i, token in enumerate(tokens):
+            if isinstance(node, dict) and token in node:
+                location = self.child_location(node, token) or location
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                location = self.child_location(node, token) or location
+                node = node[int(token)]
+            else:
+                if location is not None:
+                    rest = "".join(f"/{escape_pointer(t)}" for t in tokens[i:])
+                    location = (location[0], location[1] + rest)
+                break
+        if location is None:
+            return Problem("", pointer=pointer)
+        source, ptr = location
+        return Problem("", file=source.name, pointer=ptr, line=source.line_at(ptr))
+
+    def report(self, root: JSON, problems: Iterator[Problem] | list[Problem], *, prefix: str = "") -> None:
+        for problem in problems:
+            place = self.locate(root, prefix + problem.pointer)
+            self.problems.append(attrs.evolve(place, message=problem.message))
+
+    def check(self) -> None:
+        if self.problems:
+            raise LoadError(dict.fromkeys(self.problems))
+
+    def referenced(self, error: LoadError, at: _Location) -> None:
+        """Add the problems of a file that ``at`` refers to, saying where it was referred to."""
+        source, ptr = at
+        line = source.line_at(ptr)
+        where = f"{source.name}:{line}" if line is not None else source.name
+        for problem in error.problems:
+            if problem.line is None and not problem.pointer:
+                problem = attrs.evolve(problem, message=f"{problem.message} (referred to at {where} {ptr})")
+            self.problems.append(problem)
+
+    def problem_at(self, location: _Location, message: str) -> None:
+        source, ptr = location
+        self.problems.append(Problem(message, file=source.name, pointer=ptr, line=source.line_at(ptr)))
+
+    # -- references -------------------------------------------------------------------
+
+    def resolver_for(self, source: Source, path: Path | None) -> Any:
+        from referencing import Registry, Resource
+
+        base = (path or self.root / "<string>").resolve().as_uri()
+        registry: Any = Registry(retrieve=self.retrieve).with_resource(base, Resource.opaque(source.data))
+        return registry.resolver(base_uri=base)
+
+    def expand(self, value: JSON, resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool = False) -> JSON:
+        """``value`` with every ``$ref`` replaced by what it points to.
+
+        ``keep_local`` leaves ``#/...`` references in place (an OpenAPI
+        document's own references); ``trail`` is the chain of references
+        being followed, for cycle detection.
+        """
+        source, ptr = at
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and not (keep_local and ref.startswith("#")):
+                return self.follow(value, resolver, at, trail, keep_local=keep_local)
+            out = {
+                k: self.expand(v, resolver, (source, f"{ptr}/{escape_pointer(k)}"), trail, keep_local=keep_local)
+                for k, v in value.items()
+            }
+            if all(out[k] is value[k] for k in value):
+                return value
+            return self.derive(out, value)
+        if isinstance(value, list):
+            items = [
+                self.expand(v, resolver, (source, f"{ptr}/{i}"), trail, keep_local=keep_local)
+                for i, v in enumerate(value)
+            ]
+            if all(a is b for a, b in zip(items, value, strict=True)):
+                return value
+            return self.derive(items, value)
+        return value
+
+    def follow(self, node: dict[str, Any], resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool) -> JSON:
+        from referencing.exceptions import PointerToNowhere, Unresolvable
+
+        ref = node["$ref"]
+        ref_at = (at[0], f"{at[1]}/$ref")
+        target = urljoin(resolver._base_uri, ref)
+        if target in trail:
+            self.problem_at(ref_at, f"reference {ref!r} refers back to itself (a $ref cycle)")
+            return node
+        try:
+            resolved = resolver.lookup(ref)
+        except PointerToNowhere:
+            self.problem_at(ref_at, f"reference {ref!r} points to nothing in its file")
+            return node
+        except (Unresolvable, ValueError) as exc:
+            cause = _root_cause(exc)
+            if isinstance(cause, LoadError):
+                self.referenced(cause, ref_at)
+            elif isinstance(cause, _Refused):
+                self.problem_at(ref_at, str(cause))
+            else:
+                self.problem_at(ref_at, f"cannot follow {ref!r}: {cause}")
+            return node
+        file_uri, fragment = urldefrag(target)
+        source = self.sources.get(Path(unquote(urlsplit(file_uri).path))) or at[0]
+        value = self.expand(
+            resolved.contents,
+            resolved.resolver,
+            (source, fragment),
+            (*trail, target),
+            # Inside another file, '#/...' means that file: inline everything.
+            keep_local=keep_local and source is at[0],
+        )
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if siblings:
+            self.derive(siblings, node)
+            value = merge(value, self.expand(siblings, resolver, at, trail, keep_local=keep_local),
+                          replaces=self.is_whole, made=self.made)
+        return self.mark_whole(value)
+
+    def mark_whole(self, value: _T) -> _T:
+        if isinstance(value, dict | list):
+            self.whole.add(id(value))
+            self.keep.append(value)
+        return value
+
+    def is_whole(self, value: JSON) -> bool:
+        return id(value) in self.whole
+
+    # -- documents --------------------------------------------------------------------
+
+    def expand_task(self, source: Source, path: Path | None, trail: tuple[Path, ...]) -> JSON:
+        """A task document with references, contract files and ``extends`` resolved."""
+        data = source.data
+        if not isinstance(data, dict):
+            return data  # the schema check says what is wrong
+        resolver = self.resolver_for(source, path)
+        body = {k: v for k, v in data.items() if k not in ("contract", "extends")}
+        expanded = self.expand(body, resolver, (source, ""), ())
+        if "contract" in data:
+            expanded = {**expanded, "contract": self.expand_contract(data["contract"], source, path, resolver)}
+        self.derive(expanded, data)
+        extends = data.get("extends")
+        if not isinstance(extends, str):
+            if extends is not None:
+                self.problem_at((source, "/extends"), "expected a relative path to a task file")
+            return expanded
+        here = (path or self.root / "<string>").parent
+        try:
+            parent_path = self.inside_root(here / extends)
+        except _Refused as exc:
+            self.problem_at((source, "/extends"), str(exc))
+            return expanded
+        if parent_path in trail:
+            chain = " -> ".join(_display(p) for p in (*trail, parent_path))
+            self.problem_at((source, "/extends"), f"extends cycle: {chain}")
+            return expanded
+        try:
+            parent_source = self.file(parent_path)
+        except LoadError as exc:
+            self.referenced(exc, (source, "/extends"))
+            return expanded
+        parent = self.expand_task(parent_source, parent_path, (*trail, parent_path))
+        try:
+            merged = merge(parent, expanded, replaces=self.is_whole, made=self.made)
+        except LoadError as exc:
+            self.report(expanded, exc.problems)
+            return expanded
+        return merged
+
+    def expand_contract(self, value: JSON, source: Source, path: Path | None, resolver: Any) -> JSON:
+        if isinstance(value, str):
+            here = (path or self.root / "<string>").parent
+            try:
+                contract_source = self.file(here / value)
+            except _Refused as exc:
+                self.problem_at((source, "/contract"), str(exc))
+                return value
+            except LoadError as exc:
+                self.referenced(exc, (source, "/contract"))
+                return value
+            contract_path = here / value
+            inner = self.resolver_for(contract_source, contract_path)
+            return self.mark_whole(self.expand(contract_source.data, inner, (contract_source, ""), (), keep_local=True))
+        return self.expand(value, resolver, (source, "/contract"), (), keep_local=True)
+
+    def validate_constraints(self, data: JSON) -> None:
+        """Check each constraint's kind and params; shapes the schema refused are skipped."""
+        layers = data.get("layers") if isinstance(data, dict) else None
+        for i, layer in enumerate(layers if isinstance(layers, list) else ()):
+            self.validate_layer(data, layer, f"/layers/{i}")
+
+    def validate_layer(self, root: JSON, layer: JSON, prefix: str) -> None:
+        constraints = layer.get("constraints") if isinstance(layer, dict) else None
+        for j, constraint in enumerate(constraints if isinstance(constraints, list) else ()):
+            where = f"{prefix}/constraints/{j}"
+            if not isinstance(constraint, dict) or not isinstance(constraint.get("kind"), str):
+                continue
+            kind_name = constraint["kind"]
+            if kind_name not in self.kinds:
+                message = unknown_kind_message(kind_name, self.kinds.names)
+                self.report(root, [Problem(message, pointer=f"{where}/kind")])
+                continue
+            kind = self.kinds[kind_name]
+            params = constraint.get("params", {})
+            if not isinstance(params, dict):
+                continue
+            found = kind.problems(params, pointer=f"{where}/params")
+            self.report(root, found)
+            if "text" not in constraint and not found:
+                try:
+                    kind.describe(params)
+                except Exception as exc:  # noqa: BLE001  # a user's describe function may raise anything
+                    message = f"kind {kind_name!r} cannot make its sentence from these params: {exc}"
+                    self.report(root, [Problem(message, pointer=where)])
+
+
+# --------------------------------------------------------------------------- cattrs
+
+
+@functools.cache
+def _converter() -> Any:
+    import cattrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from .model import Constraint, Feature, Section, Target
+
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_structure_hook(FrozenDict, lambda value, _: freeze(value))
+    conv.register_unstructure_hook(FrozenDict, thaw)
+    conv.register_structure_hook(Contract, lambda value, _: Contract(value))
+    conv.register_unstructure_hook(Contract, lambda contract: thaw(contract.document))
+    for cls in (Constraint, Layer, Target, Feature, Section):
+        conv.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
+        )
+    conv.register_unstructure_hook(
+        Task,
+        make_dict_unstructure_fn(Task, conv, _cattrs_omit_if_default=True, origin=override(omit=True)),
+    )
+    return conv
+
+
+def _structure(data: JSON, cls: type[_T], loader: _Loader, root: JSON, *, origin: str | None = None) -> _T:
+    """Structure validated data; model-level problems are placed in the files."""
+    try:
+        value: _T = (
+            _build_task(data, origin)  # type: ignore[assignment]  # cls is Task here
+            if cls is Task
+            else _converter().structure(data, cls)
+        )
+    except LoadError as exc:
+        loader.report(root, exc.problems)
+        loader.check()
+        raise
+    except CdspecError:
+        raise
+    except Exception as exc:
+        raise LoadError([Problem(f"cannot build {cls.__name__}: {exc}")]) from None
+    return value
+
+
+def _build_task(data: JSON, origin: str | None) -> Task:
+    conv = _converter()
+    fields = {k: v for k, v in data.items() if k != "$schema"}
+    structured = {a.name: conv.structure(fields[a.name], a.type) for a in attrs.fields(Task) if a.name in fields}
+    return Task(**structured, origin=origin)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _root_for(path: Path, root: str | os.PathLike[str] | None) -> Path:
+    return Path(root) if root is not None else path.parent
+
+
+def load_task(
+    path: str | os.PathLike[str],
+    *,
+    kinds: KindRegistry = BUILTIN_KINDS,
+    root: str | os.PathLike[str] | None = None,
+) -> Task:
+    """Load, resolve and validate a task file (YAML or JSON).
+
+    ``root`` bounds the files the task may refer to (``$ref``, ``extends``,
+    ``contract``); it defaults to the task file's directory. ``kinds`` is
+    the registry that gives constraint kinds their params schemas.
+
+    Raises :class:`~cdspec.LoadError` (or its subclass
+    :class:`~cdspec.ContractError` when only the contract is at fault)
+    listing every problem found; nothing else escapes.
+    """
+    file = Path(path)
+    loader = _Loader(_root_for(file.absolute(), root), kinds)
+    try:
+        source = loader.file(file.absolute())
+    except _Refused as exc:
+        raise LoadError([Problem(str(exc), file=_display(file))]) from None
+    return _finish_task(loader, source, file.absolute())
+
+
+def parse_task(
+    text: str,
+    *,
+    format: Format = "yaml",
+    name: str = "<string>",
+    kinds: KindRegistry = BUILTIN_KINDS,
+    root: str | os.PathLike[str] | None = None,
+) -> Task:
+    """Load a task from a string (see :func:`load_task`).
+
+    Relative references are resolved against ``root`` (default: the working
+    directory), which also bounds them.
+    """
+    loader = _Loader(Path(root) if root is not None else Path.cwd(), kinds)
+    source = parse_text(text, name=name, format=format)
+    loader.adopt(source)
+    return _finish_task(loader, source, None)
+
+
+def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
+    try:
+        data = loader.expand_task(source, path, (path.resolve(),) if path else ())
+        loader.check()
+        shape = schema_problems(packaged_schema("task"), data)
+        loader.report(data, shape)
+        in_contract: list[Problem] = []
+        if isinstance(data, dict) and isinstance(data.get("contract"), dict):
+            in_contract = contract_problems(data["contract"])
+            loader.report(data, in_contract, prefix="/contract")
+        before = len(loader.problems)
+        loader.validate_constraints(data)
+        if in_contract and not shape and len(loader.problems) == before:
+            raise ContractError(dict.fromkeys(loader.problems))
+        loader.check()
+        return _structure(data, Task, loader, data, origin=str(path) if path else None)
+    except CdspecError:
+        raise
+    except RecursionError:
+        raise LoadError([Problem("references or extends nest too deeply", file=source.name)]) from None
+
+
+def load_layer(
+    path: str | os.PathLike[str],
+    *,
+    kinds: KindRegistry = BUILTIN_KINDS,
+    root: str | os.PathLike[str] | None = None,
+) -> Layer:
+    """Load and validate one layer file (see ``schemas/layer.schema.json``)."""
+    file = Path(path).absolute()
+    loader = _Loader(_root_for(file, root), kinds)
+    try:
+        source = loader.file(file)
+        data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), ())
+        loader.check()
+        loader.report(data, schema_problems(packaged_schema("layer"), data))
+        loader.check()
+        loader.validate_layer(data, data, "")
+        loader.check()
+        return _structure({k: v for k, v in data.items() if k != "$schema"}, Layer, loader, data)
+    except _Refused as exc:
+        raise LoadError([Problem(str(exc), file=_display(file))]) from None
+    except RecursionError:
+        raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
+
+
+def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Contract:
+    """Load an OpenAPI 3.0/3.1 file, bundling the files its ``$ref``\\ s point to.
+
+    Raises :class:`~cdspec.ContractError` (or :class:`~cdspec.LoadError` for
+    files that cannot be read or parsed) listing every problem.
+    """
+    file = Path(path).absolute()
+    loader = _Loader(_root_for(file, root), BUILTIN_KINDS)
+    try:
+        source = loader.file(file)
+        data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), (), keep_local=True)
+        loader.check()
+        loader.report(data, contract_problems(data), prefix="")
+        if loader.problems:
+            raise ContractError(dict.fromkeys(loader.problems))
+        return Contract(data)
+    except _Refused as exc:
+        raise LoadError([Problem(str(exc), file=_display(file))]) from None
+    except RecursionError:
+        raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
+
+
+# --------------------------------------------------------------------------- dumping
+
+
+def dump_task(task: Task, *, format: Format = "yaml") -> str:
+    """The task as one self-contained YAML or JSON document.
+
+    The contract and every layer are written inline, so the output loads on
+    its own: ``parse_task(dump_task(t)) == t``. Fields at their defaults are
+    left out. The output is deterministic.
+    """
+    data = _converter().unstructure(task)
+    if format == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_yaml(data)

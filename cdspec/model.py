@@ -1,0 +1,317 @@
+"""The task model: constraints, layers, and the task that stacks them on a contract.
+
+All classes are frozen attrs classes and do no I/O. Every change makes a new
+value (:func:`attrs.evolve`, :meth:`Task.at_depth`, :meth:`Task.select`,
+:meth:`Task.choose`); nothing mutates in place.
+
+A task's ``layers`` are its *catalogue*, bottom first. Layers that share a
+``group`` are alternatives for one slot (``sqlite`` and ``postgres`` in a
+``database`` group); the task's :attr:`~Task.stack` keeps the first member of
+each group, or the one picked with :meth:`Task.choose`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from ._frozen import FrozenDict, freeze
+from .contract import Contract
+from .errors import CompositionError, LoadError, Problem, UnknownLayerError
+
+__all__ = ["Constraint", "Feature", "Layer", "Mode", "Section", "Target", "Task", "check_stack"]
+
+Mode = Literal["greenfield", "feature"]
+
+_CONSTRAINT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_TASK_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def _matches(pattern: re.Pattern[str], what: str) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"{type(instance).__name__}.{attribute.name}: {value!r} is not {what}")
+
+    return check
+
+
+@attrs.frozen
+class Constraint:
+    """One executable requirement.
+
+    ``kind`` names a registered kind (:mod:`cdspec.kinds`) that gives
+    ``params`` their meaning and the default sentence; ``text`` overrides
+    that sentence in prompts. ``id`` is stable and dotted
+    (``orm.single-data-path``) so results can be joined across runs.
+    """
+
+    id: str = attrs.field(validator=_matches(_CONSTRAINT_ID, "a dotted id like 'orm.single-data-path'"))
+    kind: str
+    params: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
+    text: str | None = None
+    rationale: str | None = None
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Layer:
+    """A named slot of constraints stacked on the contract.
+
+    ``requires`` names layers (or groups) that must sit below this one;
+    ``conflicts`` names layers that must not be active with it; layers of
+    one ``group`` are alternatives, at most one active.
+    """
+
+    name: str = attrs.field(validator=_matches(_NAME, "a layer name (lowercase, digits, '_' or '-')"))
+    constraints: tuple[Constraint, ...] = attrs.field(converter=tuple, default=())
+    title: str = ""
+    summary: str = ""
+    preamble: str = ""
+    requires: tuple[str, ...] = attrs.field(converter=_names, default=())
+    conflicts: tuple[str, ...] = attrs.field(converter=_names, default=())
+    group: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The title, or the name made readable when there is no title."""
+        return self.title or self.name.replace("_", " ").replace("-", " ").capitalize()
+
+
+@attrs.frozen
+class Target:
+    """What to build the task with: a language and a framework."""
+
+    language: str
+    framework: str
+
+
+@attrs.frozen
+class Feature:
+    """What a feature task starts from and adds.
+
+    ``baseline`` is the baseline project's directory, relative to the task
+    file; ``operations`` the contract's operationIds that the feature adds.
+    """
+
+    baseline: str
+    description: str
+    operations: tuple[str, ...] = attrs.field(converter=_names, default=())
+
+
+@attrs.frozen
+class Section:
+    """A fixed operational section of the prompt (mandatory files, server setup...)."""
+
+    title: str
+    text: str
+
+
+def _composition_errors(layers: Sequence[Layer]) -> Iterator[tuple[int, CompositionError]]:
+    """Every broken ``requires``/``conflicts``/group rule of a stack, with its layer index."""
+    below: set[str] = set()
+    groups_below: dict[str, str] = {}
+    active = {layer.name for layer in layers}
+    for index, layer in enumerate(layers):
+        if layer.group is not None and layer.group in groups_below:
+            other = groups_below[layer.group]
+            yield index, CompositionError(
+                f"layers {other!r} and {layer.name!r} are alternatives of the group {layer.group!r}: "
+                "at most one of them may be active",
+                layer=layer.name,
+                other=other,
+            )
+        for needed in layer.requires:
+            if needed not in below and needed not in groups_below:
+                where = "is not active" if needed not in active else "sits above it"
+                yield index, CompositionError(
+                    f"layer {layer.name!r} requires {needed!r}, which {where}: "
+                    f"put {needed!r} below {layer.name!r}",
+                    layer=layer.name,
+                    other=needed,
+                )
+        for other_name in layer.conflicts:
+            if other_name in active:
+                yield index, CompositionError(
+                    f"layer {layer.name!r} conflicts with {other_name!r}: they cannot be active together",
+                    layer=layer.name,
+                    other=other_name,
+                )
+        below.add(layer.name)
+        if layer.group is not None:
+            groups_below.setdefault(layer.group, layer.name)
+
+
+def check_stack(layers: Sequence[Layer]) -> None:
+    """Raise :class:`CompositionError` for the first broken rule of a stack of layers."""
+    for _, error in _composition_errors(layers):
+        raise error
+
+
+def _catalogue_problems(task: Task) -> Iterator[Problem]:
+    """What makes a task's catalogue of layers inconsistent, with pointers."""
+    names: dict[str, int] = {}
+    groups = {layer.group for layer in task.layers if layer.group is not None}
+    ids: dict[str, str] = {}
+    for i, layer in enumerate(task.layers):
+        if layer.name in names:
+            yield Problem(f"layer name {layer.name!r} is used twice (also /layers/{names[layer.name]})",
+                          pointer=f"/layers/{i}/name")
+        names.setdefault(layer.name, i)
+        if layer.name in groups:
+            yield Problem(f"{layer.name!r} names both a layer and a group; rename one", pointer=f"/layers/{i}/name")
+        for j, constraint in enumerate(layer.constraints):
+            if constraint.id in ids:
+                yield Problem(
+                    f"constraint id {constraint.id!r} is used twice (also in layer {ids[constraint.id]!r})",
+                    pointer=f"/layers/{i}/constraints/{j}/id",
+                )
+            ids.setdefault(constraint.id, layer.name)
+    known = set(names) | groups
+    for i, layer in enumerate(task.layers):
+        for field in ("requires", "conflicts"):
+            for k, other in enumerate(getattr(layer, field)):
+                if other not in known:
+                    yield Problem(
+                        f"{field} {other!r}, which is no layer or group of this task "
+                        f"(known: {', '.join(sorted(known))})",
+                        pointer=f"/layers/{i}/{field}/{k}",
+                    )
+    if task.mode == "feature" and task.feature is None:
+        yield Problem("a feature task needs 'feature' (its baseline and description)", pointer="/mode")
+    if task.mode == "greenfield" and task.feature is not None:
+        yield Problem("'feature' is given but mode is 'greenfield' (set mode: feature)", pointer="/feature")
+    if task.feature is not None:
+        op_ids = {op.operation_id for op in task.contract.operations}
+        for k, op_id in enumerate(task.feature.operations):
+            if op_id not in op_ids:
+                yield Problem(f"operation {op_id!r} is not in the contract", pointer=f"/feature/operations/{k}")
+
+
+def _default_stack(layers: Sequence[Layer]) -> tuple[Layer, ...]:
+    seen: set[str] = set()
+    stack = []
+    for layer in layers:
+        if layer.group is None or layer.group not in seen:
+            stack.append(layer)
+        if layer.group is not None:
+            seen.add(layer.group)
+    return tuple(stack)
+
+
+@attrs.frozen(kw_only=True)
+class Task:
+    """A backend coding task: an API contract plus an ordered stack of layers.
+
+    Construction checks that the task is consistent (unique layer names and
+    constraint ids, ``requires``/``conflicts`` naming known layers, a valid
+    default stack) and raises :class:`~cdspec.LoadError` listing every
+    problem otherwise. ``origin`` is the file the task was loaded from, if
+    any; it takes no part in equality.
+    """
+
+    id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
+    title: str
+    goal: str
+    target: Target
+    contract: Contract
+    layers: tuple[Layer, ...] = attrs.field(converter=tuple, default=())
+    mode: Mode = "greenfield"
+    feature: Feature | None = None
+    sections: tuple[Section, ...] = attrs.field(converter=tuple, default=())
+    origin: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = list(_catalogue_problems(self))
+        if not problems:
+            layers = list(self.layers)
+            index = {layer.name: i for i, layer in enumerate(layers)}
+            problems.extend(
+                Problem(str(error), pointer=f"/layers/{index[error.layer]}")
+                for _, error in _composition_errors(self.stack)
+            )
+        if problems:
+            raise LoadError(attrs.evolve(p, file=self.origin) for p in problems)
+
+    # -- views ------------------------------------------------------------------------
+
+    @property
+    def stack(self) -> tuple[Layer, ...]:
+        """The active layers, bottom first: the first member of each group only."""
+        return _default_stack(self.layers)
+
+    @property
+    def depth(self) -> int:
+        """How many layers are active."""
+        return len(self.stack)
+
+    @property
+    def constraints(self) -> tuple[Constraint, ...]:
+        """The constraints of the active layers, in stack order."""
+        return tuple(c for layer in self.stack for c in layer.constraints)
+
+    @property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """Each group's member layers, in catalogue order."""
+        groups: dict[str, tuple[str, ...]] = {}
+        for layer in self.layers:
+            if layer.group is not None:
+                groups[layer.group] = (*groups.get(layer.group, ()), layer.name)
+        return groups
+
+    def layer(self, name: str) -> Layer:
+        """The layer called ``name``; :class:`UnknownLayerError` if there is none."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise UnknownLayerError(name, [layer.name for layer in self.layers])
+
+    # -- new tasks ----------------------------------------------------------------------
+
+    def at_depth(self, depth: int) -> Task:
+        """The task with only the first ``depth`` layers of its stack (0: contract only)."""
+        stack = self.stack
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= len(stack):
+            raise ValueError(f"depth must be an integer from 0 to {len(stack)}, got {depth!r}")
+        return self.select([layer.name for layer in stack[:depth]])
+
+    def select(self, names: Iterable[str]) -> Task:
+        """The task with exactly the layers ``names``, in that order (bottom first).
+
+        Raises :class:`UnknownLayerError` for a name the task does not have and
+        :class:`CompositionError` when the order breaks a ``requires``, a
+        ``conflicts`` or a group (naming both layers).
+        """
+        chosen = []
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"layer {name!r} is selected twice")
+            seen.add(name)
+            chosen.append(self.layer(name))
+        check_stack(chosen)
+        return attrs.evolve(self, layers=tuple(chosen))
+
+    def choose(self, choices: Mapping[str, str | None]) -> Task:
+        """The task with ``choices`` made: ``{"database": "postgres"}``.
+
+        The other members of each chosen group leave the catalogue, so the
+        chosen one is in the stack. ``group=None`` drops the whole group.
+        """
+        groups = self.groups
+        drop: set[str] = set()
+        for group, member in choices.items():
+            if group not in groups:
+                raise UnknownLayerError(group, sorted(groups), what="group")
+            if member is not None and member not in groups[group]:
+                raise UnknownLayerError(member, groups[group], what=f"member of group {group!r}")
+            drop.update(name for name in groups[group] if name != member)
+        layers = tuple(layer for layer in self.layers if layer.name not in drop)
+        check_stack(_default_stack(layers))
+        return attrs.evolve(self, layers=layers)
