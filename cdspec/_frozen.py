@@ -30,7 +30,7 @@ class FrozenDict(dict[str, Any]):
 
     __setitem__ = _immutable
     __delitem__ = _immutable
-    __ior__ = _immutable  # type: ignore[assignment]  # dict's signature returns Self
+    __ior__ = _immutable
     clear = _immutable
     pop = _immutable
     popitem = _immutable
@@ -64,8 +64,8 @@ class FrozenList(list[Any]):
 
     __setitem__ = _immutable
     __delitem__ = _immutable
-    __iadd__ = _immutable  # type: ignore[assignment]  # list's signature returns Self
-    __imul__ = _immutable  # type: ignore[assignment]
+    __iadd__ = _immutable
+    __imul__ = _immutable
     append = _immutable
     clear = _immutable
     extend = _immutable
@@ -94,7 +94,7 @@ class FrozenList(list[Any]):
     def __deepcopy__(self, memo: dict[int, object]) -> FrozenList:
         return self
 
-    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:
         item = list.__getitem__(self, index)
         return FrozenList(item) if isinstance(index, slice) else item
 
@@ -121,7 +121,6 @@ def thaw(value: JSON) -> JSON:
     if isinstance(value, list | tuple):
         return [thaw(v) for v in value]
     return value
-
 
 
 def json_type(value: object) -> str:

@@ -15,7 +15,10 @@ The one place where cdspec turns bytes into data. It guarantees:
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +33,10 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NODES",
     "Source",
-    "escape_pointer",
-    "pointer_tokens",
     "dump_yaml",
+    "escape_pointer",
     "parse_text",
+    "pointer_tokens",
     "read_source",
 ]
 
@@ -45,6 +48,8 @@ MAX_DEPTH = 128
 """Nesting depth a document may reach."""
 
 _Lines = dict[int, dict[Any, int]]
+_INDEX = re.compile(r"0|[1-9][0-9]{0,17}")
+"""An array index in a JSON pointer (RFC 6901: no leading zeros; ASCII digits only)."""
 
 
 def escape_pointer(token: object) -> str:
@@ -84,7 +89,7 @@ class Source:
             table = lines.get(id(node))
             key: Any = token
             if isinstance(node, list):
-                if not token.isdigit() or int(token) >= len(node):
+                if not _INDEX.fullmatch(token) or int(token) >= len(node):
                     break
                 key = int(token)
             elif not isinstance(node, dict) or token not in node:
@@ -96,14 +101,33 @@ class Source:
 
     def _index_lines(self) -> None:
         """For JSON read by :mod:`json`, find lines by reading it as YAML too."""
-        loader = _Loader(self.text)
+        self._lines = {}
+        try:
+            loader = _Loader(_json_as_yaml(self.text))
+        except Exception:  # best effort: JSON that YAML rejects has no lines
+            return
         try:
             self._line_data = loader.get_single_data()
             self._lines = loader.lines
-        except Exception:  # noqa: BLE001  # best effort: JSON that YAML 1.1 rejects has no lines
+        except Exception:  # best effort: JSON that YAML rejects has no lines
             self._lines = {}
         finally:
             loader.dispose()
+
+
+_NOT_YAML = re.compile(r"[^\n\r\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _json_as_yaml(text: str) -> str:
+    """JSON text that YAML reads with the same lines and structure.
+
+    Outside its strings JSON allows tabs where YAML does not, and inside them
+    characters YAML refuses (DEL, C1 controls, lone surrogates) or counts as
+    line breaks (NEL, U+2028, U+2029). Strict JSON has no raw tab in a string,
+    so every such character becomes a space: lines and keys stay put (a key
+    holding one of them loses its own line, and falls back to its parent's).
+    """
+    return _NOT_YAML.sub(" ", text)
 
 
 # --------------------------------------------------------------------------- YAML
@@ -136,6 +160,33 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 
 
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_NULL = re.compile(r"~|null|Null|NULL|")
+_MAX_INT_BITS = 14_000
+"""Integers past this have more decimal digits than Python will print (4300)."""
+
+
+def _shorten(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _bad_scalar(node: yaml.Node, value: str, expected: str) -> yaml.constructor.ConstructorError:
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    return yaml.constructor.ConstructorError(
+        None, None, f"{_shorten(value)!r} ({tag}) is not {expected}", node.start_mark
+    )
+
+
+def _expect_node(node: yaml.Node, kind: type[yaml.Node], what: str) -> None:
+    if not isinstance(node, kind):
+        found = {yaml.ScalarNode: "a scalar", yaml.SequenceNode: "a sequence"}.get(type(node), "a mapping")
+        raise yaml.constructor.ConstructorError(
+            None, None, f"tag {node.tag!r} needs {what}, found {found}", node.start_mark
+        )
+
+
 class _Constructor(yaml.constructor.SafeConstructor):
     """SafeConstructor that builds JSON values and records lines and problems."""
 
@@ -144,14 +195,42 @@ class _Constructor(yaml.constructor.SafeConstructor):
         self.lines: _Lines = {}
         self.duplicates: list[tuple[int, str]] = []
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    # Explicit tags (``!!int abc``) reach these with any text, so each checks
+    # its scalar against the core schema and fails as YAML, never as Python.
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         value = str(self.construct_scalar(node))
-        return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+        if not _INT.fullmatch(value):
+            raise _bad_scalar(node, value, "an integer")
+        try:
+            number = int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise _bad_scalar(node, value, "an integer of a usable size") from None
+        if number.bit_length() > _MAX_INT_BITS:
+            raise _bad_scalar(node, value, "an integer of a usable size")
+        return number
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:  # type: ignore[override]
-        return float(str(self.construct_scalar(node)))
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value = str(self.construct_scalar(node))
+        if not _FLOAT.fullmatch(value):
+            raise _bad_scalar(node, value, "a number (.inf and .nan are not JSON)")
+        number = float(value)
+        if not math.isfinite(number):
+            raise _bad_scalar(node, value, "a number in the range of a double")
+        return number
 
-    def construct_undefined(self, node: yaml.Node) -> Any:  # type: ignore[override]
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:  # type: ignore[override]
+        value = str(self.construct_scalar(node))
+        if not _BOOL.fullmatch(value):
+            raise _bad_scalar(node, value, "true or false")
+        return value.lower() == "true"
+
+    def construct_yaml_null(self, node: yaml.ScalarNode) -> None:  # type: ignore[override]
+        value = str(self.construct_scalar(node))
+        if not _NULL.fullmatch(value):
+            raise _bad_scalar(node, value, "null")
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
         raise yaml.constructor.ConstructorError(
             None,
             None,
@@ -160,6 +239,7 @@ class _Constructor(yaml.constructor.SafeConstructor):
         )
 
     def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        _expect_node(node, yaml.MappingNode, "a mapping")
         data: dict[str, Any] = {}
         yield data
         self._check_duplicates(node)
@@ -179,6 +259,7 @@ class _Constructor(yaml.constructor.SafeConstructor):
         self.lines[id(data)] = table
 
     def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:  # type: ignore[override]
+        _expect_node(node, yaml.SequenceNode, "a sequence")
         data: list[Any] = []
         yield data
         data.extend(self.construct_object(child, deep=False) for child in node.value)
@@ -194,49 +275,46 @@ class _Constructor(yaml.constructor.SafeConstructor):
             seen.add(key_node.value)
 
 
-# A copy of SafeConstructor's table: only the JSON types stay (timestamps are
-# read as strings; binary, set, omap and pairs are refused).
+# Only the JSON types: timestamps are read as strings; binary, set, omap,
+# pairs and every other tag are refused (so nothing but plain data is built).
 _Constructor.yaml_constructors = {
-    tag: constructor
-    for tag, constructor in yaml.constructor.SafeConstructor.yaml_constructors.items()
-    if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")
+    "tag:yaml.org,2002:null": _Constructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _Constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:str": _Constructor.construct_yaml_str,
+    "tag:yaml.org,2002:int": _Constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _Constructor.construct_yaml_float,
+    "tag:yaml.org,2002:map": _Constructor.construct_yaml_map,
+    "tag:yaml.org,2002:seq": _Constructor.construct_yaml_seq,
+    None: _Constructor.construct_undefined,
 }
-_Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
-_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
-_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)
-_Constructor.add_constructor("tag:yaml.org,2002:seq", _Constructor.construct_yaml_seq)
-_Constructor.add_constructor(None, _Constructor.construct_undefined)
-
-_Parser: type = getattr(yaml, "CParser", yaml.parser.Parser)
-if _Parser is yaml.parser.Parser:  # pragma: no cover - only without libyaml
-
-    class _Loader(  # type: ignore[misc]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        _Constructor,
-        _Resolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            _Constructor.__init__(self)
-            _Resolver.__init__(self)
-
-else:
-
-    class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            _Parser.__init__(self, stream)
-            _Constructor.__init__(self)
-            _Resolver.__init__(self)
 
 
-def _yaml_problem(name: str, exc: yaml.YAMLError) -> Problem:
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer):
+    """PyYAML's pure-Python parser, for installs without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+
+_Parser: Any = getattr(yaml, "CParser", _PyParser)
+
+
+class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[misc]  # _Parser is libyaml's when present
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        _Constructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):  # no marks, and a message over two lines
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        message = f"invalid YAML: character U+{char:04X} is not allowed (write it as an escape in a quoted string)"
+        return Problem(message, file=name, line=line)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -245,15 +323,19 @@ def _yaml_problem(name: str, exc: yaml.YAMLError) -> Problem:
 
 
 def _parse_yaml(text: str, name: str) -> Source:
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks every character here
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise LoadError([_yaml_problem(name, exc)]) from None
+        raise LoadError([_yaml_problem(name, exc, text)]) from None
     except RecursionError:
         raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
+    except ValueError as exc:  # libyaml: text it cannot encode (lone surrogates)
+        raise LoadError([Problem(f"invalid YAML: {_shorten(str(exc), 200)}", file=name)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
         raise LoadError(
             Problem(f"duplicate key {key!r} (a key may appear once per mapping)", file=name, line=line)
@@ -278,21 +360,61 @@ class _DuplicateKey(Exception):
     pass
 
 
+class _BadNumber(Exception):
+    """A JSON number Python would read as something that is not JSON (or not at all)."""
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise _BadNumber(f"{name} is not a JSON number")
+
+
+def _json_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber(f"number {_shorten(text)} is out of the range of a double")
+    return number
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > 4000:  # below Python's int/str limit (4300 digits)
+        raise _BadNumber(f"number {_shorten(text)} has {len(text)} digits, too many")
+    return int(text)
+
+
+def _duplicate_line(text: str, key: str) -> int | None:
+    """The line of the second ``key`` in a JSON object: YAML reading sees it too."""
+    try:
+        loader = _Loader(_json_as_yaml(text))
+        try:
+            loader.get_single_data()
+        finally:
+            loader.dispose()
+    except Exception:  # best effort: without a line the problem is still clear
+        return None
+    return next((line for line, k in loader.duplicates if k == key), None)
 
 
 def _parse_json(text: str, name: str) -> Source:
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=_json_float,
+            parse_int=_json_int,
+        )
     except _DuplicateKey as exc:
+        key = exc.args[0]
+        line = _duplicate_line(text, key)
         raise LoadError(
-            [Problem(f"duplicate key {exc.args[0]!r} (a key may appear once per object)", file=name)]
+            [Problem(f"duplicate key {key!r} (a key may appear once per object)", file=name, line=line)]
         ) from None
+    except _BadNumber as exc:
+        raise LoadError([Problem(f"invalid JSON: {exc}", file=name)]) from None
     except json.JSONDecodeError as exc:
         raise LoadError([Problem(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno)]) from None
     except ValueError as exc:
-        raise LoadError([Problem(f"invalid JSON: {exc}", file=name)]) from None
+        raise LoadError([Problem(f"invalid JSON: {_shorten(str(exc), 200)}", file=name)]) from None
     except RecursionError:
         raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
     return Source(name, text, data)
@@ -350,21 +472,41 @@ def parse_text(text: str, *, name: str, format: str = "yaml") -> Source:
     return source
 
 
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The bytes of a regular file, at most ``MAX_FILE_BYTES`` of them.
+
+    Opened without blocking and checked before reading: a FIFO or a device
+    (``/dev/zero``) would otherwise hang or fill memory.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError([Problem("not a regular file (a pipe or a device?)", file=name)])
+        if info.st_size > MAX_FILE_BYTES:
+            raise LoadError(
+                [Problem(f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed", file=name)]
+            )
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # it grew since fstat
+        raise LoadError([Problem(f"file is more than the {MAX_FILE_BYTES} bytes allowed", file=name)])
+    return raw
+
+
 def read_source(path: Path, *, name: str) -> Source:
     """Read and parse one file; ``name`` is how problems will name it."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(
-                [Problem(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed", file=name)]
-            )
-        raw = path.read_bytes()
+        raw = _read_bytes(path, name)
     except FileNotFoundError:
         raise LoadError([Problem("no such file", file=name)]) from None
     except IsADirectoryError:
         raise LoadError([Problem("is a directory, not a file", file=name)]) from None
     except OSError as exc:
         raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    except ValueError as exc:  # a path with a NUL byte in it
+        raise LoadError([Problem(f"cannot read: {exc}", file=name)]) from None
     if b"\x00" in raw:
         raise LoadError([Problem("binary file (contains NUL bytes), expected YAML or JSON text", file=name)])
     try:
@@ -393,10 +535,17 @@ for _first, _resolvers in _Resolver.yaml_implicit_resolvers.items():
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # Multi-line prose reads best as a literal block; YAML can only keep it
-    # exact when no line has trailing spaces and there are no special breaks.
-    block = "\n" in value and not any(line.endswith((" ", "\t")) for line in value.split("\n"))
-    block = block and value.isprintable() is False and all(c.isprintable() or c == "\n" for c in value)
+    # Unicode line breaks (NEL, LS, PS) would be folded away in plain or
+    # single-quoted scalars: only double quotes keep them, as escapes.
+    if any(c in value for c in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    # Multi-line prose reads best as a literal block; YAML keeps it exact only
+    # when every character is printable and no line ends in white space.
+    block = (
+        "\n" in value
+        and all(c.isprintable() or c == "\n" for c in value)
+        and not any(line.endswith((" ", "\t")) for line in value.split("\n"))
+    )
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if block else None)
 
 

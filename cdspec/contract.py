@@ -139,10 +139,7 @@ class Contract:
         object.__setattr__(self, "operations", tuple(_index(self.document)))
 
     def __repr__(self) -> str:
-        return (
-            f"<Contract {self.title!r} {self.version} "
-            f"(OpenAPI {self.openapi}, {len(self.operations)} operations)>"
-        )
+        return f"<Contract {self.title!r} {self.version} (OpenAPI {self.openapi}, {len(self.operations)} operations)>"
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], *, name: str | None = None) -> Contract:
@@ -372,7 +369,7 @@ def contract_problems(document: object, *, name: str | None = None) -> list[Prob
             )
     except RecursionError:
         problems.append(Problem("invalid OpenAPI: schemas nest or refer to each other too deeply", file=name))
-    except Exception as exc:  # noqa: BLE001  # the validator may raise anything on hostile input
+    except Exception as exc:  # the validator may raise anything on hostile input
         problems.append(Problem(f"invalid OpenAPI: the validator failed: {type(exc).__name__}: {exc}", file=name))
     if not problems:
         try:

@@ -94,9 +94,7 @@ def _check_template(instance: Kind, attribute: attrs.Attribute[Any], value: obje
 
 def _check_name(instance: Kind, attribute: attrs.Attribute[Any], value: str) -> None:
     if not _NAME.match(value):
-        raise ValueError(
-            f"kind name {value!r} must be lowercase words joined by '-' or '.' (like 'folder-layout')"
-        )
+        raise ValueError(f"kind name {value!r} must be lowercase words joined by '-' or '.' (like 'folder-layout')")
 
 
 @attrs.frozen
@@ -150,9 +148,7 @@ class KindRegistry:
         table = dict(self._kinds)
         for kind in kinds:
             if kind.name in table and not replace:
-                raise DuplicateKindError(
-                    f"kind {kind.name!r} is already registered (pass replace=True to override it)"
-                )
+                raise DuplicateKindError(f"kind {kind.name!r} is already registered (pass replace=True to override it)")
             table[kind.name] = kind
         return KindRegistry(FrozenDict(sorted(table.items())))
 
@@ -176,6 +172,10 @@ class KindRegistry:
     def names(self) -> tuple[str, ...]:
         """The registered kind names, sorted."""
         return tuple(self._kinds)
+
+    def sentence(self, kind: str, params: Mapping[str, Any], text: str | None = None) -> str:
+        """What a prompt states for a constraint: its own ``text``, else its kind's sentence."""
+        return text if text is not None else self[kind].describe(params)
 
 
 # --------------------------------------------------------------------------- built-in kinds
@@ -213,10 +213,7 @@ def _describe_layout(p: Mapping[str, Any]) -> str:
 def _describe_layering(p: Mapping[str, Any]) -> str:
     names = [layer["name"] for layer in p["layers"]]
     order = " -> ".join(names)
-    return (
-        f"Respect the layering {order}: a layer may import only the layers after it, "
-        "never one before it."
-    )
+    return f"Respect the layering {order}: a layer may import only the layers after it, never one before it."
 
 
 def _describe_forbidden(p: Mapping[str, Any]) -> str:

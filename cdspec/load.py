@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -31,16 +31,16 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import attrs
 
 from ._frozen import JSON, FrozenDict, freeze, thaw
-from ._schemas import schema_problems
 from ._schemas import schema as packaged_schema
+from ._schemas import schema_problems
 from ._source import Source, dump_yaml, escape_pointer, parse_text, pointer_tokens, read_source
 from .contract import Contract, contract_problems
 from .errors import CdspecError, ContractError, LoadError, Problem, unknown_kind_message
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .merge import merge
-from .model import Layer, Task
+from .model import Layer, Task, unknown_names
 
-__all__ = ["dump_task", "load_contract", "load_layer", "load_task", "parse_task"]
+__all__ = ["dump_task", "load", "load_contract", "load_layer", "load_task", "parse_task"]
 
 Format = Literal["yaml", "json"]
 _Location = tuple[Source, str]
@@ -171,7 +171,7 @@ class _Loader:
         source, ptr = location
         return Problem("", file=source.name, pointer=ptr, line=source.line_at(ptr))
 
-    def report(self, root: JSON, problems: Iterator[Problem] | list[Problem], *, prefix: str = "") -> None:
+    def report(self, root: JSON, problems: Iterable[Problem], *, prefix: str = "") -> None:
         for problem in problems:
             place = self.locate(root, prefix + problem.pointer)
             self.problems.append(attrs.evolve(place, message=problem.message))
@@ -186,9 +186,9 @@ class _Loader:
         line = source.line_at(ptr)
         where = f"{source.name}:{line}" if line is not None else source.name
         for problem in error.problems:
-            if problem.line is None and not problem.pointer:
-                problem = attrs.evolve(problem, message=f"{problem.message} (referred to at {where} {ptr})")
-            self.problems.append(problem)
+            located = problem.line is not None or problem.pointer
+            message = f"{problem.message} (referred to at {where} {ptr})"
+            self.problems.append(problem if located else attrs.evolve(problem, message=message))
 
     def problem_at(self, location: _Location, message: str) -> None:
         source, ptr = location
@@ -200,10 +200,13 @@ class _Loader:
         from referencing import Registry, Resource
 
         base = (path or self.root / "<string>").resolve().as_uri()
-        registry: Any = Registry(retrieve=self.retrieve).with_resource(base, Resource.opaque(source.data))
+        registry: Any = Registry(retrieve=self.retrieve)  # type: ignore[call-arg]  # attrs alias of _retrieve
+        registry = registry.with_resource(base, Resource.opaque(source.data))
         return registry.resolver(base_uri=base)
 
-    def expand(self, value: JSON, resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool = False) -> JSON:
+    def expand(
+        self, value: JSON, resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool = False
+    ) -> JSON:
         """``value`` with every ``$ref`` replaced by what it points to.
 
         ``keep_local`` leaves ``#/...`` references in place (an OpenAPI
@@ -232,7 +235,9 @@ class _Loader:
             return self.derive(items, value)
         return value
 
-    def follow(self, node: dict[str, Any], resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool) -> JSON:
+    def follow(
+        self, node: dict[str, Any], resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool
+    ) -> JSON:
         from referencing.exceptions import PointerToNowhere, Unresolvable
 
         ref = node["$ref"]
@@ -268,8 +273,12 @@ class _Loader:
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         if siblings:
             self.derive(siblings, node)
-            value = merge(value, self.expand(siblings, resolver, at, trail, keep_local=keep_local),
-                          replaces=self.is_whole, made=self.made)
+            value = merge(
+                value,
+                self.expand(siblings, resolver, at, trail, keep_local=keep_local),
+                replaces=self.is_whole,
+                made=self.made,
+            )
         return self.mark_whole(value)
 
     def mark_whole(self, value: _T) -> _T:
@@ -364,7 +373,7 @@ class _Loader:
             if "text" not in constraint and not found:
                 try:
                     kind.describe(params)
-                except Exception as exc:  # noqa: BLE001  # a user's describe function may raise anything
+                except Exception as exc:  # a user's describe function may raise anything
                     message = f"kind {kind_name!r} cannot make its sentence from these params: {exc}"
                     self.report(root, [Problem(message, pointer=where)])
 
@@ -385,9 +394,7 @@ def _converter() -> Any:
     conv.register_structure_hook(Contract, lambda value, _: Contract(value))
     conv.register_unstructure_hook(Contract, lambda contract: thaw(contract.document))
     for cls in (Constraint, Layer, Target, Feature, Section):
-        conv.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
-        )
+        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True))
     conv.register_unstructure_hook(
         Task,
         make_dict_unstructure_fn(Task, conv, _cattrs_omit_if_default=True, origin=override(omit=True)),
@@ -487,7 +494,10 @@ def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
         if in_contract and not shape and len(loader.problems) == before:
             raise ContractError(dict.fromkeys(loader.problems))
         loader.check()
-        return _structure(data, Task, loader, data, origin=str(path) if path else None)
+        task = _structure(data, Task, loader, data, origin=str(path) if path else None)
+        loader.report(data, unknown_names(task))
+        loader.check()
+        return task
     except CdspecError:
         raise
     except RecursionError:
@@ -538,6 +548,29 @@ def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
         raise LoadError([Problem(str(exc), file=_display(file))]) from None
     except RecursionError:
         raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    kinds: KindRegistry = BUILTIN_KINDS,
+    root: str | os.PathLike[str] | None = None,
+) -> Task | Layer | Contract:
+    """Load a task, layer or contract file, whichever it is.
+
+    A document with an ``openapi`` key is a contract, one with
+    ``constraints`` and no ``contract`` a layer, anything else a task.
+    """
+    file = Path(path).absolute()
+    try:
+        data = _Loader(_root_for(file, root), kinds).file(file).data
+    except _Refused as exc:
+        raise LoadError([Problem(str(exc), file=_display(file))]) from None
+    if isinstance(data, dict) and "openapi" in data:
+        return load_contract(path, root=root)
+    if isinstance(data, dict) and "constraints" in data and "contract" not in data:
+        return load_layer(path, kinds=kinds, root=root)
+    return load_task(path, kinds=kinds, root=root)
 
 
 # --------------------------------------------------------------------------- dumping

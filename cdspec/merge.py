@@ -98,7 +98,7 @@ def _merge(base: JSON, over: JSON, pointer: str, replaces: Callable[[JSON], bool
     return over
 
 
-def _merge_keyed(
+def _merge_keyed(  # noqa: PLR0917  # private helper of _merge, same positional style
     base: list[Any],
     over: list[Any],
     key: str,

@@ -22,7 +22,7 @@ from ._frozen import FrozenDict, freeze
 from .contract import Contract
 from .errors import CompositionError, LoadError, Problem, UnknownLayerError
 
-__all__ = ["Constraint", "Feature", "Layer", "Mode", "Section", "Target", "Task", "check_stack"]
+__all__ = ["Constraint", "Feature", "Layer", "Mode", "Section", "Target", "Task", "check_stack", "unknown_names"]
 
 Mode = Literal["greenfield", "feature"]
 
@@ -39,6 +39,19 @@ def _matches(pattern: re.Pattern[str], what: str) -> Any:
     return check
 
 
+def _nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValueError(f"{type(instance).__name__}.{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _some(instance: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    if not value:
+        raise ValueError(f"{type(instance).__name__}.{attribute.name} needs at least one item")
+
+
+_KIND = re.compile(r"^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*$")
+
+
 @attrs.frozen
 class Constraint:
     """One executable requirement.
@@ -50,13 +63,25 @@ class Constraint:
     """
 
     id: str = attrs.field(validator=_matches(_CONSTRAINT_ID, "a dotted id like 'orm.single-data-path'"))
-    kind: str
+    kind: str = attrs.field(validator=_matches(_KIND, "a kind name like 'folder-layout'"))
     params: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
-    text: str | None = None
+    text: str | None = attrs.field(default=None, validator=_nonempty)
     rationale: str | None = None
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _constraints(value: Iterable[Constraint]) -> tuple[Constraint, ...]:
+    return tuple(value)
+
+
+def _layers(value: Iterable[Layer]) -> tuple[Layer, ...]:
+    return tuple(value)
+
+
+def _sections(value: Iterable[Section]) -> tuple[Section, ...]:
     return tuple(value)
 
 
@@ -70,7 +95,7 @@ class Layer:
     """
 
     name: str = attrs.field(validator=_matches(_NAME, "a layer name (lowercase, digits, '_' or '-')"))
-    constraints: tuple[Constraint, ...] = attrs.field(converter=tuple, default=())
+    constraints: tuple[Constraint, ...] = attrs.field(converter=_constraints, validator=_some)
     title: str = ""
     summary: str = ""
     preamble: str = ""
@@ -88,8 +113,8 @@ class Layer:
 class Target:
     """What to build the task with: a language and a framework."""
 
-    language: str
-    framework: str
+    language: str = attrs.field(validator=_nonempty)
+    framework: str = attrs.field(validator=_nonempty)
 
 
 @attrs.frozen
@@ -100,8 +125,8 @@ class Feature:
     file; ``operations`` the contract's operationIds that the feature adds.
     """
 
-    baseline: str
-    description: str
+    baseline: str = attrs.field(validator=_nonempty)
+    description: str = attrs.field(validator=_nonempty)
     operations: tuple[str, ...] = attrs.field(converter=_names, default=())
 
 
@@ -109,8 +134,8 @@ class Feature:
 class Section:
     """A fixed operational section of the prompt (mandatory files, server setup...)."""
 
-    title: str
-    text: str
+    title: str = attrs.field(validator=_nonempty)
+    text: str = attrs.field(validator=_nonempty)
 
 
 def _composition_errors(layers: Sequence[Layer]) -> Iterator[tuple[int, CompositionError]]:
@@ -121,27 +146,35 @@ def _composition_errors(layers: Sequence[Layer]) -> Iterator[tuple[int, Composit
     for index, layer in enumerate(layers):
         if layer.group is not None and layer.group in groups_below:
             other = groups_below[layer.group]
-            yield index, CompositionError(
-                f"layers {other!r} and {layer.name!r} are alternatives of the group {layer.group!r}: "
-                "at most one of them may be active",
-                layer=layer.name,
-                other=other,
+            yield (
+                index,
+                CompositionError(
+                    f"layers {other!r} and {layer.name!r} are alternatives of the group {layer.group!r}: "
+                    "at most one of them may be active",
+                    layer=layer.name,
+                    other=other,
+                ),
             )
         for needed in layer.requires:
             if needed not in below and needed not in groups_below:
                 where = "is not active" if needed not in active else "sits above it"
-                yield index, CompositionError(
-                    f"layer {layer.name!r} requires {needed!r}, which {where}: "
-                    f"put {needed!r} below {layer.name!r}",
-                    layer=layer.name,
-                    other=needed,
+                yield (
+                    index,
+                    CompositionError(
+                        f"layer {layer.name!r} requires {needed!r}, which {where}: put {needed!r} below {layer.name!r}",
+                        layer=layer.name,
+                        other=needed,
+                    ),
                 )
         for other_name in layer.conflicts:
             if other_name in active:
-                yield index, CompositionError(
-                    f"layer {layer.name!r} conflicts with {other_name!r}: they cannot be active together",
-                    layer=layer.name,
-                    other=other_name,
+                yield (
+                    index,
+                    CompositionError(
+                        f"layer {layer.name!r} conflicts with {other_name!r}: they cannot be active together",
+                        layer=layer.name,
+                        other=other_name,
+                    ),
                 )
         below.add(layer.name)
         if layer.group is not None:
@@ -161,8 +194,10 @@ def _catalogue_problems(task: Task) -> Iterator[Problem]:
     ids: dict[str, str] = {}
     for i, layer in enumerate(task.layers):
         if layer.name in names:
-            yield Problem(f"layer name {layer.name!r} is used twice (also /layers/{names[layer.name]})",
-                          pointer=f"/layers/{i}/name")
+            yield Problem(
+                f"layer name {layer.name!r} is used twice (also /layers/{names[layer.name]})",
+                pointer=f"/layers/{i}/name",
+            )
         names.setdefault(layer.name, i)
         if layer.name in groups:
             yield Problem(f"{layer.name!r} names both a layer and a group; rename one", pointer=f"/layers/{i}/name")
@@ -173,16 +208,6 @@ def _catalogue_problems(task: Task) -> Iterator[Problem]:
                     pointer=f"/layers/{i}/constraints/{j}/id",
                 )
             ids.setdefault(constraint.id, layer.name)
-    known = set(names) | groups
-    for i, layer in enumerate(task.layers):
-        for field in ("requires", "conflicts"):
-            for k, other in enumerate(getattr(layer, field)):
-                if other not in known:
-                    yield Problem(
-                        f"{field} {other!r}, which is no layer or group of this task "
-                        f"(known: {', '.join(sorted(known))})",
-                        pointer=f"/layers/{i}/{field}/{k}",
-                    )
     if task.mode == "feature" and task.feature is None:
         yield Problem("a feature task needs 'feature' (its baseline and description)", pointer="/mode")
     if task.mode == "greenfield" and task.feature is not None:
@@ -192,6 +217,25 @@ def _catalogue_problems(task: Task) -> Iterator[Problem]:
         for k, op_id in enumerate(task.feature.operations):
             if op_id not in op_ids:
                 yield Problem(f"operation {op_id!r} is not in the contract", pointer=f"/feature/operations/{k}")
+
+
+def unknown_names(task: Task) -> Iterator[Problem]:
+    """``requires``/``conflicts`` entries naming no layer or group of the task.
+
+    Not an invariant of :class:`Task` (a task made by :meth:`Task.select` may
+    have dropped a layer another one conflicts with), but in a task *file*
+    such a name is a typo, so loading reports it.
+    """
+    known = {layer.name for layer in task.layers} | set(task.groups)
+    for i, layer in enumerate(task.layers):
+        for field in ("requires", "conflicts"):
+            for k, other in enumerate(getattr(layer, field)):
+                if other not in known:
+                    yield Problem(
+                        f"{field} {other!r}, which is no layer or group of this task "
+                        f"(known: {', '.join(sorted(known))})",
+                        pointer=f"/layers/{i}/{field}/{k}",
+                    )
 
 
 def _default_stack(layers: Sequence[Layer]) -> tuple[Layer, ...]:
@@ -217,14 +261,14 @@ class Task:
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
-    title: str
-    goal: str
+    title: str = attrs.field(validator=_nonempty)
+    goal: str = attrs.field(validator=_nonempty)
     target: Target
     contract: Contract
-    layers: tuple[Layer, ...] = attrs.field(converter=tuple, default=())
+    layers: tuple[Layer, ...] = attrs.field(converter=_layers, default=())
     mode: Mode = "greenfield"
     feature: Feature | None = None
-    sections: tuple[Section, ...] = attrs.field(converter=tuple, default=())
+    sections: tuple[Section, ...] = attrs.field(converter=_sections, default=())
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

@@ -1,0 +1,5 @@
+"""``python -m cdspec``: the same as the ``cdspec`` command."""
+
+from .cli import run
+
+run()
