@@ -17,7 +17,7 @@ from .errors import (
     UnknownLayerError,
 )
 from .kinds import BUILTIN_KINDS, Kind, KindRegistry
-from .load import dump_task, load_contract, load_layer, load_task, parse_task
+from .load import dump_task, load_contract, load_file, load_layer, load_task, parse_task
 from .merge import merge
 from .model import Constraint, Feature, Layer, Section, Target, Task
 
@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "dump_task",
     "load_contract",
+    "load_file",
     "load_layer",
     "load_task",
     "merge",

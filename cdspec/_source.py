@@ -499,6 +499,8 @@ def read_source(path: Path, *, name: str) -> Source:
     """Read and parse one file; ``name`` is how problems will name it."""
     try:
         raw = _read_bytes(path, name)
+    except LoadError:
+        raise
     except FileNotFoundError:
         raise LoadError([Problem("no such file", file=name)]) from None
     except IsADirectoryError:

@@ -17,7 +17,7 @@ from ._version import __version__
 from .contract import Contract
 from .errors import CdspecError
 from .kinds import BUILTIN_KINDS, KindRegistry
-from .load import load
+from .load import load_file
 from .model import Layer, Task
 
 __all__ = ["main", "run"]
@@ -59,7 +59,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = 0
     for path in args.paths:
         try:
-            value = load(path, kinds=kinds, root=args.root)
+            value = load_file(path, kinds=kinds, root=args.root)
         except CdspecError as exc:
             status = 1
             err.write(f"{exc}\n")
@@ -103,7 +103,7 @@ def _show_contract(contract: Contract, out: TextIO) -> None:
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
     try:
-        value = load(args.path, kinds=kinds, root=args.root)
+        value = load_file(args.path, kinds=kinds, root=args.root)
     except CdspecError as exc:
         err.write(f"{exc}\n")
         return 1

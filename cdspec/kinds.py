@@ -51,18 +51,19 @@ def _format_value(value: JSON) -> str:
     return str(value)
 
 
+def _check_field(field: str, spec: str | None, conversion: str | None) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", field) or spec or conversion:
+        shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        raise ValueError(f"template field {{{shown}}} is not allowed: use plain {{name}} fields")
+
+
 def _template_fields(template: str) -> list[str]:
     """The field names of a logic-less template; ``ValueError`` for anything else."""
     names = []
     for _, field, spec, conversion in string.Formatter().parse(template):
-        if field is None:
-            continue
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", field) or spec or conversion:
-            raise ValueError(
-                f"template field {{{field}{'!' + conversion if conversion else ''}"
-                f"{':' + spec if spec else ''}}} is not allowed: use plain {{name}} fields"
-            )
-        names.append(field)
+        if field is not None:
+            _check_field(field, spec, conversion)
+            names.append(field)
     return names
 
 
@@ -74,11 +75,11 @@ def fill_template(template: str, params: Mapping[str, Any]) -> str:
     naming it. ``{{`` and ``}}`` stand for literal braces.
     """
     out = []
-    for literal, field, _, _ in string.Formatter().parse(template):
+    for literal, field, spec, conversion in string.Formatter().parse(template):
         out.append(literal)
         if field is None:
             continue
-        _template_fields("{" + field + "}")
+        _check_field(field, spec, conversion)
         if field not in params:
             raise KeyError(f"template field {{{field}}} has no parameter (params: {', '.join(sorted(params))})")
         out.append(_format_value(params[field]))

@@ -40,7 +40,7 @@ from .kinds import BUILTIN_KINDS, KindRegistry
 from .merge import merge
 from .model import Layer, Task, unknown_names
 
-__all__ = ["dump_task", "load", "load_contract", "load_layer", "load_task", "parse_task"]
+__all__ = ["dump_task", "load_contract", "load_file", "load_layer", "load_task", "parse_task"]
 
 Format = Literal["yaml", "json"]
 _Location = tuple[Source, str]
@@ -550,7 +550,7 @@ def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
         raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
 
 
-def load(
+def load_file(
     path: str | os.PathLike[str],
     *,
     kinds: KindRegistry = BUILTIN_KINDS,

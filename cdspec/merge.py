@@ -106,7 +106,13 @@ def _merge_keyed(  # noqa: PLR0917  # private helper of _merge, same positional 
     replaces: Callable[[JSON], bool],
     made: Made | None,
 ) -> list[Any]:
-    overlay = {item[key]: (i, item) for i, item in enumerate(over)}
+    overlay: dict[Any, tuple[int, Any]] = {}
+    for i, item in enumerate(over):
+        if item[key] in overlay:
+            raise LoadError(
+                [Problem(f"{key} {item[key]!r} appears twice in this list", pointer=f"{pointer}/{i}/{key}")]
+            )
+        overlay[item[key]] = (i, item)
     result = []
     for item in base:
         if item[key] not in overlay:

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.models import Member
+from app.repositories.database import session
+
+
+def get(member_id: int) -> Member | None:
+    return session().get(Member, member_id)
+
+
+def by_email(email: str) -> Member | None:
+    return session().scalar(select(Member).where(func.lower(Member.email) == email.lower()))
+
+
+def create(*, email: str, password_hash: str, full_name: str, role: str = "member") -> Member:
+    member = Member(email=email, password_hash=password_hash, full_name=full_name, role=role)
+    session().add(member)
+    session().commit()
+    return member
