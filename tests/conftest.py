@@ -1,8 +1,9 @@
 """Shared test configuration: Hypothesis profiles.
 
-``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) derandomizes every property
-test, so a green CI run is reproducible; ``dev`` (the default) explores with
-fresh randomness each run.
+The ``ci`` profile derandomizes every property test, so a green CI run is
+reproducible; it is the default when ``CI`` is set (as CI runners do).
+``dev``, the default elsewhere, explores with fresh randomness each run.
+``HYPOTHESIS_PROFILE`` picks one explicitly.
 """
 
 from __future__ import annotations
@@ -20,4 +21,4 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
