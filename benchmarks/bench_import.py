@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     own = min(run[1] for run in runs)
     best_tree = min(runs, key=lambda run: run[0])[2]
 
-    print(f"import cdspec: best of {args.runs} runs of `python -X importtime -c \"import cdspec\"`")
+    print(f'import cdspec: best of {args.runs} runs of `python -X importtime -c "import cdspec"`')
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs")
     print()
     rows = [
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         result = {
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),

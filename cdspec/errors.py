@@ -39,12 +39,12 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
+        """``file:line: /pointer: message`` on one line (control characters escaped)."""
         where = self.file or "<data>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        if self.pointer:
-            return f"{where}: {self.pointer}: {self.message}"
-        return f"{where}: {self.message}"
+        text = f"{where}: {self.pointer}: {self.message}" if self.pointer else f"{where}: {self.message}"
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class CdspecError(Exception):

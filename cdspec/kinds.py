@@ -196,7 +196,9 @@ def _obj(properties: dict[str, Any], *, required: Iterable[str] = (), **extra: A
 
 
 def _paths(items: Iterable[str]) -> str:
-    return ", ".join(f"`{i}`" for i in items)
+    """Code-quoted names joined for a sentence: `a`, `b` and `c`."""
+    quoted = [f"`{i}`" for i in items]
+    return " and ".join(filter(None, [", ".join(quoted[:-1]), *quoted[-1:]]))
 
 
 def _describe_layout(p: Mapping[str, Any]) -> str:
@@ -234,6 +236,22 @@ def _describe_raw_sql(p: Mapping[str, Any]) -> str:
     if allowed:
         return f"Do not write raw SQL outside {_paths(allowed)}; use the ORM's query API."
     return "Do not write raw SQL anywhere; use the ORM's query API."
+
+
+_ENGINE_NAMES = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "mssql": "Microsoft SQL Server",
+    "oracle": "Oracle Database",
+    "mongodb": "MongoDB",
+}
+
+
+def _describe_engine(p: Mapping[str, Any]) -> str:
+    url = f" (its URL in the `{p['url_env']}` environment variable)" if p.get("url_env") else ""
+    return f"Store data in {_ENGINE_NAMES[p['engine']]}{url} and in no other database engine."
 
 
 def _describe_entity(entity: Mapping[str, Any]) -> str:
@@ -424,7 +442,7 @@ BUILTIN_KINDS = KindRegistry.of(
                 },
                 required=["engine"],
             ),
-            "Store data in {engine} and in no other database engine.",
+            _describe_engine,
             "The database engine the project must use, and none other.",
         ),
         Kind(

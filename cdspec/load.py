@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -79,11 +79,15 @@ class _Loader:
         self.whole: set[int] = set()
         self.keep: list[object] = []  # keeps every tracked object alive, so ids stay unique
         self.problems: list[Problem] = []
+        self.main: Source | None = None  # the file being loaded: where problems of a bare scalar go
 
     # -- files ------------------------------------------------------------------------
 
     def inside_root(self, path: Path) -> Path:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop (3.11: RuntimeError)
+            raise _Refused(f"{_display(path)} is not a usable path: {exc}") from None
         if not resolved.is_relative_to(self.root):
             raise _Refused(f"{_display(path)} is outside the task's directory {_display(self.root)}")
         return resolved
@@ -151,6 +155,7 @@ class _Loader:
 
     def locate(self, root: JSON, pointer: str, *, default: Source | None = None) -> Problem:
         """A problem placed at ``pointer`` of ``root`` as file, pointer-in-file and line."""
+        default = default or self.main
         location = self.origin.get(id(root)) or ((default, "") if default else None)
         node = root
         tokens = pointer_tokens(pointer)
@@ -421,9 +426,16 @@ def _structure(data: JSON, cls: type[_T], loader: _Loader, root: JSON, *, origin
     return value
 
 
+def _without_schema_key(data: JSON) -> JSON:
+    """Drop the editors' ``$schema`` key, which task and layer files may carry."""
+    return {k: v for k, v in data.items() if k != "$schema"}
+
+
 def _build_task(data: JSON, origin: str | None) -> Task:
     conv = _converter()
-    fields = {k: v for k, v in data.items() if k != "$schema"}
+    fields = _without_schema_key(data)
+    if isinstance(fields.get("layers"), list):
+        fields["layers"] = [_without_schema_key(layer) for layer in fields["layers"]]
     structured = {a.name: conv.structure(fields[a.name], a.type) for a in attrs.fields(Task) if a.name in fields}
     return Task(**structured, origin=origin)
 
@@ -433,6 +445,24 @@ def _build_task(data: JSON, origin: str | None) -> Task:
 
 def _root_for(path: Path, root: str | os.PathLike[str] | None) -> Path:
     return Path(root) if root is not None else path.parent
+
+
+def _safely(name: str, load: Callable[[], _T]) -> _T:
+    """Run a load so that nothing but a :class:`CdspecError` escapes."""
+    try:
+        return load()
+    except CdspecError:
+        raise
+    except _Refused as exc:
+        raise LoadError([Problem(str(exc), file=name)]) from None
+    except RecursionError:
+        raise LoadError([Problem("references or extends nest too deeply", file=name)]) from None
+    except Exception as exc:
+        # The fuzz tests look for this message: reaching it is a bug in cdspec.
+        message = (
+            f"cdspec failed on this input ({type(exc).__name__}: {exc}); this is a bug in cdspec, please report it"
+        )
+        raise LoadError([Problem(message, file=name)]) from exc
 
 
 def load_task(
@@ -451,13 +481,13 @@ def load_task(
     :class:`~cdspec.ContractError` when only the contract is at fault)
     listing every problem found; nothing else escapes.
     """
-    file = Path(path)
-    loader = _Loader(_root_for(file.absolute(), root), kinds)
-    try:
-        source = loader.file(file.absolute())
-    except _Refused as exc:
-        raise LoadError([Problem(str(exc), file=_display(file))]) from None
-    return _finish_task(loader, source, file.absolute())
+    file = Path(path).absolute()
+
+    def load() -> Task:
+        loader = _Loader(_root_for(file, root), kinds)
+        return _finish_task(loader, loader.file(file), file)
+
+    return _safely(_display(file), load)
 
 
 def parse_task(
@@ -473,35 +503,35 @@ def parse_task(
     Relative references are resolved against ``root`` (default: the working
     directory), which also bounds them.
     """
-    loader = _Loader(Path(root) if root is not None else Path.cwd(), kinds)
-    source = parse_text(text, name=name, format=format)
-    loader.adopt(source)
-    return _finish_task(loader, source, None)
+
+    def load() -> Task:
+        loader = _Loader(Path(root) if root is not None else Path.cwd(), kinds)
+        source = parse_text(text, name=name, format=format)
+        loader.adopt(source)
+        return _finish_task(loader, source, None)
+
+    return _safely(name, load)
 
 
 def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
-    try:
-        data = loader.expand_task(source, path, (path.resolve(),) if path else ())
-        loader.check()
-        shape = schema_problems(packaged_schema("task"), data)
-        loader.report(data, shape)
-        in_contract: list[Problem] = []
-        if isinstance(data, dict) and isinstance(data.get("contract"), dict):
-            in_contract = contract_problems(data["contract"])
-            loader.report(data, in_contract, prefix="/contract")
-        before = len(loader.problems)
-        loader.validate_constraints(data)
-        if in_contract and not shape and len(loader.problems) == before:
-            raise ContractError(dict.fromkeys(loader.problems))
-        loader.check()
-        task = _structure(data, Task, loader, data, origin=str(path) if path else None)
-        loader.report(data, unknown_names(task))
-        loader.check()
-        return task
-    except CdspecError:
-        raise
-    except RecursionError:
-        raise LoadError([Problem("references or extends nest too deeply", file=source.name)]) from None
+    loader.main = source
+    data = loader.expand_task(source, path, (path.resolve(),) if path else ())
+    loader.check()
+    shape = schema_problems(packaged_schema("task"), data)
+    loader.report(data, shape)
+    in_contract: list[Problem] = []
+    if isinstance(data, dict) and isinstance(data.get("contract"), dict):
+        in_contract = contract_problems(data["contract"])
+        loader.report(data, in_contract, prefix="/contract")
+    before = len(loader.problems)
+    loader.validate_constraints(data)
+    if in_contract and not shape and len(loader.problems) == before:
+        raise ContractError(dict.fromkeys(loader.problems))
+    loader.check()
+    task = _structure(data, Task, loader, data, origin=str(path) if path else None)
+    loader.report(data, unknown_names(task))
+    loader.check()
+    return task
 
 
 def load_layer(
@@ -512,20 +542,19 @@ def load_layer(
 ) -> Layer:
     """Load and validate one layer file (see ``schemas/layer.schema.json``)."""
     file = Path(path).absolute()
-    loader = _Loader(_root_for(file, root), kinds)
-    try:
-        source = loader.file(file)
+
+    def load() -> Layer:
+        loader = _Loader(_root_for(file, root), kinds)
+        source = loader.main = loader.file(file)
         data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), ())
         loader.check()
         loader.report(data, schema_problems(packaged_schema("layer"), data))
         loader.check()
         loader.validate_layer(data, data, "")
         loader.check()
-        return _structure({k: v for k, v in data.items() if k != "$schema"}, Layer, loader, data)
-    except _Refused as exc:
-        raise LoadError([Problem(str(exc), file=_display(file))]) from None
-    except RecursionError:
-        raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
+        return _structure(_without_schema_key(data), Layer, loader, data)
+
+    return _safely(_display(file), load)
 
 
 def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Contract:
@@ -535,19 +564,18 @@ def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
     files that cannot be read or parsed) listing every problem.
     """
     file = Path(path).absolute()
-    loader = _Loader(_root_for(file, root), BUILTIN_KINDS)
-    try:
-        source = loader.file(file)
+
+    def load() -> Contract:
+        loader = _Loader(_root_for(file, root), BUILTIN_KINDS)
+        source = loader.main = loader.file(file)
         data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), (), keep_local=True)
         loader.check()
-        loader.report(data, contract_problems(data), prefix="")
+        loader.report(data, contract_problems(data))
         if loader.problems:
             raise ContractError(dict.fromkeys(loader.problems))
         return Contract(data)
-    except _Refused as exc:
-        raise LoadError([Problem(str(exc), file=_display(file))]) from None
-    except RecursionError:
-        raise LoadError([Problem("references nest too deeply", file=_display(file))]) from None
+
+    return _safely(_display(file), load)
 
 
 def load_file(
@@ -562,10 +590,7 @@ def load_file(
     ``constraints`` and no ``contract`` a layer, anything else a task.
     """
     file = Path(path).absolute()
-    try:
-        data = _Loader(_root_for(file, root), kinds).file(file).data
-    except _Refused as exc:
-        raise LoadError([Problem(str(exc), file=_display(file))]) from None
+    data = _safely(_display(file), lambda: _Loader(_root_for(file, root), kinds).file(file).data)
     if isinstance(data, dict) and "openapi" in data:
         return load_contract(path, root=root)
     if isinstance(data, dict) and "constraints" in data and "contract" not in data:

@@ -60,7 +60,9 @@ def contract_document(operation_ids: list[str], version: str = "3.0.3") -> dict[
 
 @st.composite
 def contracts(draw: st.DrawFn) -> Contract:
-    op_ids = draw(st.lists(st.from_regex(r"[a-z][a-zA-Z0-9]{0,8}", fullmatch=True), min_size=1, max_size=4, unique=True))
+    op_ids = draw(
+        st.lists(st.from_regex(r"[a-z][a-zA-Z0-9]{0,8}", fullmatch=True), min_size=1, max_size=4, unique=True)
+    )
     version = draw(st.sampled_from(["3.0.3", "3.1.0"]))
     return Contract(contract_document(op_ids, version))
 

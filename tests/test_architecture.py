@@ -18,8 +18,6 @@ def test_import_contracts_are_kept() -> None:
     """Every import-linter contract of pyproject.toml is kept."""
     lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint_imports is not None, "import-linter is a dev dependency: pip install -e '.[dev]'"
-    result = subprocess.run(
-        [lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout

@@ -52,7 +52,12 @@ DOC: dict[str, Any] = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "parameters": {
-            "OrderId": {"name": "orderId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+            "OrderId": {
+                "name": "orderId",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "format": "uuid"},
+            }
         },
         "requestBodies": {
             "NewOrder": {
@@ -80,8 +85,12 @@ DOC: dict[str, Any] = {
 def test_index_follows_references_and_merges_parameters() -> None:
     """Operations come with path-level parameters merged and $refs followed."""
     contract = Contract.from_document(DOC)
-    assert [op.key for op in contract.operations] == ["GET /orders/{orderId}", "DELETE /orders/{orderId}",
-                                                       "GET /health", "POST /orders"]
+    assert [op.key for op in contract.operations] == [
+        "GET /orders/{orderId}",
+        "DELETE /orders/{orderId}",
+        "GET /health",
+        "POST /orders",
+    ]
     get = contract.operation("getOrder")
     assert [(p.name, p.location, p.required) for p in get.parameters] == [
         ("orderId", "path", True),

@@ -24,7 +24,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "orm": ({"orm": "sqlalchemy"}, ["sqlalchemy"]),
     "single-data-path": ({"modules": ["app/repositories"]}, ["Only `app/repositories`"]),
     "no-raw-sql": ({"allowed_in": ["app/migrations"]}, ["outside `app/migrations`"]),
-    "database-engine": ({"engine": "postgresql"}, ["postgresql"]),
+    "database-engine": ({"engine": "postgresql", "url_env": "DATABASE_URL"}, ["PostgreSQL", "`DATABASE_URL`"]),
     "data-model": (
         {
             "entities": [

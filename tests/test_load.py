@@ -312,8 +312,14 @@ def test_references_may_not_leave_the_root(tmp_path: Path) -> None:
 def test_root_option_widens_what_may_be_referenced(tmp_path: Path) -> None:
     """With root=, shared layers above the task's directory can be used."""
     write(tmp_path, {"shared/orm.yaml": ORM_LAYER})
-    write(tmp_path / "tasks", {"task.yaml": TASK.replace("layers/orm.yaml", "../shared/orm.yaml"),
-                               "openapi.yaml": CONTRACT, "schemas/note.yaml": NOTE_SCHEMA})
+    write(
+        tmp_path / "tasks",
+        {
+            "task.yaml": TASK.replace("layers/orm.yaml", "../shared/orm.yaml"),
+            "openapi.yaml": CONTRACT,
+            "schemas/note.yaml": NOTE_SCHEMA,
+        },
+    )
     with pytest.raises(LoadError):
         cdspec.load_task(tmp_path / "tasks" / "task.yaml")
     assert cdspec.load_task(tmp_path / "tasks" / "task.yaml", root=tmp_path).layer("orm").title == "ORM"
@@ -324,14 +330,17 @@ def test_user_kinds_are_validated_and_described(project: Path) -> None:
     kinds = BUILTIN_KINDS.with_kinds(
         Kind(
             "no-print",
-            {"type": "object", "properties": {"paths": {"type": "array", "items": {"type": "string"}}},
-             "required": ["paths"], "additionalProperties": False},
+            {
+                "type": "object",
+                "properties": {"paths": {"type": "array", "items": {"type": "string"}}},
+                "required": ["paths"],
+                "additionalProperties": False,
+            },
             "Never call print() in {paths}.",
         )
     )
     layer = "name: hygiene\nconstraints:\n  - {id: hygiene.print, kind: no-print, params: {paths: [app, lib]}}\n"
-    write(project, {"layers/hygiene.yaml": layer,
-                    "task.yaml": TASK + "  - $ref: layers/hygiene.yaml\n"})
+    write(project, {"layers/hygiene.yaml": layer, "task.yaml": TASK + "  - $ref: layers/hygiene.yaml\n"})
     with pytest.raises(LoadError, match="'no-print' is not a known constraint kind"):
         cdspec.load_task(project / "task.yaml")
     task = cdspec.load_task(project / "task.yaml", kinds=kinds)
@@ -353,7 +362,13 @@ def test_load_contract_bundles_external_files(project: Path) -> None:
     """load_contract inlines the files a contract refers to; a cycle among them is a problem."""
     contract = cdspec.load_contract(project / "openapi.yaml")
     assert contract.operation("createNote").request_body.schema()["properties"]["text"] == {"type": "string"}
-    write(project, {"schemas/note.yaml": "Note: {$ref: 'other.yaml#/X'}\n", "schemas/other.yaml": "X: {$ref: 'note.yaml#/Note'}\n"})
+    write(
+        project,
+        {
+            "schemas/note.yaml": "Note: {$ref: 'other.yaml#/X'}\n",
+            "schemas/other.yaml": "X: {$ref: 'note.yaml#/Note'}\n",
+        },
+    )
     with pytest.raises(LoadError, match=r"\$ref cycle"):
         cdspec.load_contract(project / "openapi.yaml")
 

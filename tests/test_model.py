@@ -230,9 +230,7 @@ def test_depth_is_monotonic(t: Task, data: st.DataObject) -> None:
     shallow, deep = t.at_depth(k), t.at_depth(t.depth)
     assert shallow.depth == k
     assert [c.id for c in shallow.constraints] == [c.id for c in deep.constraints][: len(shallow.constraints)]
-    assert {c.id for layer in t.stack[k:] for c in layer.constraints}.isdisjoint(
-        c.id for c in shallow.constraints
-    )
+    assert {c.id for layer in t.stack[k:] for c in layer.constraints}.isdisjoint(c.id for c in shallow.constraints)
     assert shallow.at_depth(k) == shallow
 
 
@@ -241,10 +239,21 @@ def test_select_keeps_exactly_the_chosen_layers(t: Task, data: st.DataObject) ->
     """select() of a valid ordering holds exactly those layers, in that order."""
     names = [x.name for x in t.stack]
     chosen = data.draw(st.lists(st.sampled_from(names), unique=True)) if names else []
-    try:
-        picked = t.select(chosen)
-    except CompositionError as error:
-        assert error.layer in chosen
+    names_below: set[str] = set()
+    valid = True
+    for name in chosen:
+        layer = t.layer(name)
+        needs = all(
+            r in names_below or any(t.layer(n).group == r for n in names_below if t.layer(n).group)
+            for r in layer.requires
+        )
+        valid = valid and needs
+        names_below.add(name)
+    if not valid:
+        with pytest.raises(CompositionError) as info:
+            t.select(chosen)
+        assert info.value.layer in chosen
         return
+    picked = t.select(chosen)
     assert [x.name for x in picked.layers] == chosen
     assert picked.stack == picked.layers

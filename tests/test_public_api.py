@@ -40,7 +40,8 @@ def hook(event, args):
 sys.addaudithook(hook)
 import cdspec
 print(repr(events))
-print(sorted(m for m in ("hypothesis", "jsonschema", "openapi_spec_validator", "referencing", "cattrs") if m in sys.modules))
+heavy = ("hypothesis", "jsonschema", "openapi_spec_validator", "referencing", "cattrs")
+print(sorted(m for m in heavy if m in sys.modules))
 """
 
 

@@ -249,6 +249,9 @@ REF_TARGETS = [
     "#/contract",
     "#/nope/0",
     "#/layers/99999999999999999999",
+    "#/components/schemas/Book",
+    "contract.yaml#/components/schemas/Book",
+    "contract.yaml#/paths/~1books~1{id}",
     "#foo",
     "",
     ".",
@@ -289,15 +292,15 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
 
 
 @st.composite
-def near_valid_tasks(draw: st.DrawFn) -> Any:
-    """The minimal valid task with a few mutations: keys dropped, values replaced, refs added."""
-    task: Any = copy.deepcopy(MINIMAL_TASK)
-    for _ in range(draw(st.integers(0, 4))):
-        path = draw(st.sampled_from(list(_paths(task))))
+def mutated(draw: st.DrawFn, seed: Any, *, max_mutations: int = 4) -> Any:
+    """``seed`` with a few mutations: keys dropped, values replaced, ``$ref``/``extends`` added."""
+    doc: Any = copy.deepcopy(seed)
+    for _ in range(draw(st.integers(0, max_mutations))):
+        path = draw(st.sampled_from(list(_paths(doc))))
         action = draw(st.sampled_from(["drop", "replace", "ref", "ref-sibling", "extends"]))
         if action == "extends":
-            if isinstance(task, dict):
-                task["extends"] = draw(ref_strings | json_values)
+            if isinstance(doc, dict):
+                doc["extends"] = draw(ref_strings | json_values)
             continue
         new: Any
         if action == "drop":
@@ -311,16 +314,21 @@ def near_valid_tasks(draw: st.DrawFn) -> Any:
         else:  # a $ref with siblings that overlay what it points to
             new = {"$ref": draw(ref_strings), draw(st.text(max_size=8)): draw(json_values)}
         if not path:
-            task = new
+            doc = new
             continue
-        parent = task
+        parent = doc
         for token in path[:-1]:
             parent = parent[token]
         if action == "drop":
             del parent[path[-1]]
         else:
             parent[path[-1]] = new
-    return task
+    return doc
+
+
+def near_valid_tasks() -> st.SearchStrategy[Any]:
+    """The minimal valid task, mutated."""
+    return mutated(MINIMAL_TASK)
 
 
 def fuzz_dir(root: Path) -> None:
@@ -334,6 +342,68 @@ def fuzz_dir(root: Path) -> None:
             "contract.yaml": CONTRACT_YAML,
         },
     )
+
+
+# A task spread over files, and a contract with the parts contract.py indexes.
+RICH_CONTRACT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Books", "version": "1"},
+    "security": [{"key": []}],
+    "paths": {
+        "/books/{id}": {
+            "parameters": [{"$ref": "#/components/parameters/Id"}],
+            "get": {
+                "operationId": "getBook",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Book"}}},
+                    },
+                    "4XX": {"$ref": "#/components/responses/Error"},
+                },
+            },
+            "put": {
+                "operationId": "putBook",
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Book"}}},
+                },
+                "responses": {"default": {"description": "done"}},
+            },
+        }
+    },
+    "components": {
+        "schemas": {
+            "Book": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "next": {"$ref": "#/components/schemas/Book"}},
+            }
+        },
+        "parameters": {"Id": {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}},
+        "responses": {"Error": {"description": "error"}},
+        "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+    },
+}
+
+SPLIT_TASK: dict[str, Any] = {
+    "extends": "parent.yaml",
+    "title": "Child",
+    "contract": "contract.yaml",
+    "layers": [
+        {"$ref": "layers/orm.yaml"},
+        {"name": "extra", "constraints": [{"$ref": "layers/orm.yaml#/constraints/0", "id": "extra.orm"}]},
+    ],
+}
+
+SPLIT_LAYER: dict[str, Any] = {
+    "name": "orm",
+    "summary": "One ORM.",
+    "constraints": [
+        {"id": "orm.use", "kind": "orm", "params": {"orm": "sqlalchemy"}},
+        {"id": "orm.single", "kind": "single-data-path", "params": {"modules": ["app/db.py"]}},
+    ],
+}
 
 
 # --------------------------------------------------------------------------- 1. properties
@@ -421,6 +491,48 @@ def test_near_valid_layers_load_or_raise_cdspec_error(tmp_path: Path, layer: Any
     path = tmp_path / "layer.yaml"
     path.write_text(yaml.safe_dump(layer, sort_keys=False), encoding="utf-8")
     outcome(lambda: cdspec.load_layer(path))
+
+
+@FUZZ_SUITE
+@given(
+    files=st.fixed_dictionaries(
+        {
+            "task": mutated(SPLIT_TASK, max_mutations=2),
+            "layers/orm.yaml": mutated(SPLIT_LAYER, max_mutations=2),
+            "contract.yaml": mutated(RICH_CONTRACT, max_mutations=3),
+            "parent.yaml": mutated(MINIMAL_TASK, max_mutations=2),
+        }
+    ),
+    suffix=st.sampled_from(["yaml", "json"]),
+)
+def test_near_valid_file_sets_load_or_raise_cdspec_error(
+    tmp_path: Path, files: dict[str, Any], suffix: str
+) -> None:
+    """A task spread over files (extends, contract file, layer $refs), each file mutated."""
+    task = files.pop("task")
+    write(tmp_path, {name: yaml.safe_dump(doc, sort_keys=False) for name, doc in files.items()})
+    path = tmp_path / f"task.{suffix}"
+    path.write_text(yaml.safe_dump(task) if suffix == "yaml" else json.dumps(task), encoding="utf-8")
+    outcome(lambda: cdspec.load_task(path))
+    outcome(lambda: cdspec.load_layer(tmp_path / "layers/orm.yaml"))
+    outcome(lambda: cdspec.load_contract(tmp_path / "contract.yaml"))
+
+
+def test_split_task_seed_loads(tmp_path: Path) -> None:
+    """The seeds of the file-set property load when unmutated."""
+    write(
+        tmp_path,
+        {
+            "task.yaml": yaml.safe_dump(SPLIT_TASK),
+            "layers/orm.yaml": yaml.safe_dump(SPLIT_LAYER),
+            "contract.yaml": yaml.safe_dump(RICH_CONTRACT),
+            "parent.yaml": yaml.safe_dump(MINIMAL_TASK),
+        },
+    )
+    task = cdspec.load_task(tmp_path / "task.yaml")
+    assert [layer.name for layer in task.layers] == ["orm", "extra"]
+    assert task.title == "Child"
+    assert cdspec.load_contract(tmp_path / "contract.yaml")
 
 
 def test_minimal_task_loads(tmp_path: Path) -> None:

@@ -55,8 +55,12 @@ def test_examples_are_valid_as_written_and_load(path: Path) -> None:
 def test_task_schema_checks_feature_mode() -> None:
     """A feature task without its feature is refused by the schema itself."""
     document = {
-        "id": "x", "title": "X", "goal": "Y", "target": {"language": "python", "framework": "flask"},
-        "contract": "openapi.yaml", "mode": "feature",
+        "id": "x",
+        "title": "X",
+        "goal": "Y",
+        "target": {"language": "python", "framework": "flask"},
+        "contract": "openapi.yaml",
+        "mode": "feature",
     }
     assert [p.message for p in schema_problems(schema("task"), document)] == ["missing required property 'feature'"]
     assert schema_problems(schema("task"), {"extends": "base.yaml", "mode": "feature"}) == []
