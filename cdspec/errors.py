@@ -54,8 +54,9 @@ class CdspecError(Exception):
 class LoadError(CdspecError, ValueError):
     """A task, layer or contract file (or data) is not what cdspec expects.
 
-    ``problems`` lists every problem found, in document order; ``str()`` gives
-    one line per problem, ready to print.
+    ``problems`` lists every problem found (phase by phase: parsing,
+    references, validation, the model; in document order within a phase);
+    ``str()`` gives one line per problem, ready to print.
     """
 
     def __init__(self, problems: Iterable[Problem]) -> None:

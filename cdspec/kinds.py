@@ -268,9 +268,14 @@ def _describe_model(p: Mapping[str, Any]) -> str:
     return "Model these entities: " + " | ".join(_describe_entity(e) for e in p["entities"]) + "."
 
 
+def _describe_orm(p: Mapping[str, Any]) -> str:
+    style = f" ({p['style']} style)" if p.get("style") else ""
+    return f"Use the `{p['orm']}` ORM{style} for all persistence."
+
+
 def _describe_validation(p: Mapping[str, Any]) -> str:
     where = f" defined in {_paths(p['modules'])}" if p.get("modules") else ""
-    return f"Validate every request body with {p['library']}{where} before it reaches the service layer."
+    return f"Validate every request body with `{p['library']}` schemas{where} before it reaches the service layer."
 
 
 def _describe_migrations(p: Mapping[str, Any]) -> str:
@@ -287,7 +292,7 @@ def _describe_tests(p: Mapping[str, Any]) -> str:
 
 
 def _describe_routes(p: Mapping[str, Any]) -> str:
-    ignored = f" (except {', '.join(p['ignore'])})" if p.get("ignore") else ""
+    ignored = f" (except {_paths(p['ignore'])})" if p.get("ignore") else ""
     return f"Implement a route handler for every operation of the API contract{ignored}."
 
 
@@ -314,9 +319,10 @@ _ENTITY = _obj(
                     "name": {"type": "string", "minLength": 1},
                     "type": {
                         "type": "string",
-                        "minLength": 1,
-                        "description": "A portable type: string, text, integer, number, boolean, "
-                        "date, datetime, uuid, json, or an enum written 'enum(a|b)'.",
+                        "pattern": r"^(?:string|text|integer|number|decimal|boolean|date|datetime|time|uuid|json"
+                        r"|binary|enum\([^()|]+(?:\|[^()|]+)*\))$",
+                        "description": "A portable type: string, text, integer, number, decimal, boolean, date, "
+                        "datetime, time, uuid, json, binary, or an enum written 'enum(a|b)'.",
                     },
                     "required": {"type": "boolean"},
                     "unique": {"type": "boolean"},
@@ -405,7 +411,7 @@ BUILTIN_KINDS = KindRegistry.of(
                 },
                 required=["orm"],
             ),
-            "Use the {orm} ORM for all persistence.",
+            _describe_orm,
             "Which ORM the project uses for persistence.",
         ),
         Kind(

@@ -256,6 +256,10 @@ class _Loader:
         except PointerToNowhere:
             self.problem_at(ref_at, f"reference {ref!r} points to nothing in its file")
             return node
+        except (TypeError, KeyError, IndexError, AttributeError):
+            # referencing walks a pointer with [] and assumes containers on the way
+            self.problem_at(ref_at, f"reference {ref!r} points to nothing in its file")
+            return node
         except (Unresolvable, ValueError) as exc:
             cause = _root_cause(exc)
             if isinstance(cause, LoadError):
@@ -530,8 +534,21 @@ def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
     loader.check()
     task = _structure(data, Task, loader, data, origin=str(path) if path else None)
     loader.report(data, unknown_names(task))
+    if task.feature is not None and path is not None:
+        loader.report(data, _baseline_problems(loader, path.parent / task.feature.baseline))
     loader.check()
     return task
+
+
+def _baseline_problems(loader: _Loader, baseline: Path) -> list[Problem]:
+    """A feature task's baseline must be a directory inside the root."""
+    try:
+        if loader.inside_root(baseline).is_dir():
+            return []
+        message = f"the baseline project {_display(baseline)} is not a directory"
+    except _Refused as exc:
+        message = str(exc)
+    return [Problem(message, pointer="/feature/baseline")]
 
 
 def load_layer(

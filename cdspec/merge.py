@@ -8,8 +8,8 @@ rules, in order (``base`` is the extended document, ``over`` the overlay):
 2. Two mappings merge key by key, recursively. A key whose overlay value is
    ``null`` is deleted; keys keep the base's order, new keys follow in the
    overlay's order.
-3. Two non-empty lists whose items are all mappings with an ``id`` (or else
-   all with a ``name``) merge item by item on that key: a matching item
+3. Two non-empty lists whose items are all mappings with a string ``id``
+   (or else all with a string ``name``) merge item by item on that key: a matching item
    merges as a mapping, a new item is appended, and an item
    ``{name: x, $delete: true}`` removes item ``x``.
 4. Anything else (scalars, other lists, an empty list, differing types)
@@ -47,7 +47,7 @@ def _list_key(base: list[Any], over: list[Any]) -> str | None:
         return None
     items = base + over
     for key in ("id", "name"):
-        if all(isinstance(item, Mapping) and key in item for item in items):
+        if all(isinstance(item, Mapping) and isinstance(item.get(key), str) for item in items):
             return key
     return None
 

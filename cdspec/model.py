@@ -13,7 +13,7 @@ each group, or the one picked with :meth:`Task.choose`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -138,52 +138,55 @@ class Section:
     text: str = attrs.field(validator=_nonempty)
 
 
-def _composition_errors(layers: Sequence[Layer]) -> Iterator[tuple[int, CompositionError]]:
-    """Every broken ``requires``/``conflicts``/group rule of a stack, with its layer index."""
+def _composition_errors(
+    layers: Sequence[Layer], known: Collection[str] | None = None
+) -> Iterator[tuple[int, CompositionError]]:
+    """Every broken ``requires``/``conflicts``/group rule of a stack, with its layer index.
+
+    ``known`` are the layer and group names of the whole catalogue; a
+    ``requires`` outside it is reported as the typo it is.
+    """
     below: set[str] = set()
     groups_below: dict[str, str] = {}
-    active = {layer.name for layer in layers}
+    active = {layer.name for layer in layers} | {layer.group for layer in layers if layer.group is not None}
     for index, layer in enumerate(layers):
         if layer.group is not None and layer.group in groups_below:
             other = groups_below[layer.group]
-            yield (
-                index,
-                CompositionError(
-                    f"layers {other!r} and {layer.name!r} are alternatives of the group {layer.group!r}: "
-                    "at most one of them may be active",
-                    layer=layer.name,
-                    other=other,
-                ),
+            message = (
+                f"layers {other!r} and {layer.name!r} are alternatives of the group {layer.group!r}: "
+                "at most one of them may be active"
             )
+            yield index, CompositionError(message, layer=layer.name, other=other)
         for needed in layer.requires:
-            if needed not in below and needed not in groups_below:
-                where = "is not active" if needed not in active else "sits above it"
-                yield (
-                    index,
-                    CompositionError(
-                        f"layer {layer.name!r} requires {needed!r}, which {where}: put {needed!r} below {layer.name!r}",
-                        layer=layer.name,
-                        other=needed,
-                    ),
+            if needed in below or needed in groups_below:
+                continue
+            if known is not None and needed not in known:
+                message = (
+                    f"layer {layer.name!r} requires {needed!r}, which is no layer or group of this task "
+                    f"(known: {', '.join(sorted(known))})"
                 )
+            else:
+                where = "sits above it" if needed in active else "is not active"
+                message = (
+                    f"layer {layer.name!r} requires {needed!r}, which {where}: put {needed!r} below {layer.name!r}"
+                )
+            yield index, CompositionError(message, layer=layer.name, other=needed)
         for other_name in layer.conflicts:
-            if other_name in active:
-                yield (
-                    index,
-                    CompositionError(
-                        f"layer {layer.name!r} conflicts with {other_name!r}: they cannot be active together",
-                        layer=layer.name,
-                        other=other_name,
-                    ),
-                )
+            if other_name in active and other_name != layer.group:
+                message = f"layer {layer.name!r} conflicts with {other_name!r}: they cannot be active together"
+                yield index, CompositionError(message, layer=layer.name, other=other_name)
         below.add(layer.name)
         if layer.group is not None:
             groups_below.setdefault(layer.group, layer.name)
 
 
-def check_stack(layers: Sequence[Layer]) -> None:
-    """Raise :class:`CompositionError` for the first broken rule of a stack of layers."""
-    for _, error in _composition_errors(layers):
+def check_stack(layers: Sequence[Layer], *, known: Collection[str] | None = None) -> None:
+    """Raise :class:`CompositionError` for the first broken rule of a stack of layers.
+
+    ``known`` (the catalogue's layer and group names) makes a misspelt
+    ``requires`` say so.
+    """
+    for _, error in _composition_errors(layers, known):
         raise error
 
 
@@ -278,7 +281,7 @@ class Task:
             index = {layer.name: i for i, layer in enumerate(layers)}
             problems.extend(
                 Problem(str(error), pointer=f"/layers/{index[error.layer]}")
-                for _, error in _composition_errors(self.stack)
+                for _, error in _composition_errors(self.stack, self._known)
             )
         if problems:
             raise LoadError(attrs.evolve(p, file=self.origin) for p in problems)
@@ -294,6 +297,10 @@ class Task:
     def depth(self) -> int:
         """How many layers are active."""
         return len(self.stack)
+
+    @property
+    def _known(self) -> set[str]:
+        return {layer.name for layer in self.layers} | set(self.groups)
 
     @property
     def constraints(self) -> tuple[Constraint, ...]:
@@ -339,7 +346,7 @@ class Task:
                 raise ValueError(f"layer {name!r} is selected twice")
             seen.add(name)
             chosen.append(self.layer(name))
-        check_stack(chosen)
+        check_stack(chosen, known=self._known)
         return attrs.evolve(self, layers=tuple(chosen))
 
     def choose(self, choices: Mapping[str, str | None]) -> Task:
@@ -357,5 +364,5 @@ class Task:
                 raise UnknownLayerError(member, groups[group], what=f"member of group {group!r}")
             drop.update(name for name in groups[group] if name != member)
         layers = tuple(layer for layer in self.layers if layer.name not in drop)
-        check_stack(_default_stack(layers))
+        check_stack(_default_stack(layers), known=self._known)
         return attrs.evolve(self, layers=layers)

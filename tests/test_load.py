@@ -391,3 +391,31 @@ def test_dump_then_load_is_identity(task: Task) -> None:
     """For any valid task, loading its dump (YAML or JSON) gives the same task."""
     for fmt in ("yaml", "json"):
         assert cdspec.parse_task(cdspec.dump_task(task, format=fmt), format=fmt) == task
+
+
+def test_feature_baseline_must_be_a_directory_inside_the_root(project: Path) -> None:
+    """A feature task's baseline is checked when the task is loaded from a file."""
+    feature = (
+        "extends: task.yaml\nid: notes-feature\nmode: feature\n"
+        "feature: {baseline: baseline, description: Add search., operations: [listNotes]}\n"
+    )
+    write(project, {"feature.yaml": feature})
+    with pytest.raises(LoadError) as info:
+        cdspec.load_task(project / "feature.yaml")
+    assert problems(info.value, project) == [
+        "feature.yaml:4: /feature/baseline: the baseline project baseline is not a directory"
+    ]
+    (project / "baseline").mkdir()
+    assert cdspec.load_task(project / "feature.yaml").feature.operations == ("listNotes",)
+    write(project, {"feature.yaml": feature.replace("baseline: baseline", "baseline: ../elsewhere")})
+    with pytest.raises(LoadError, match="outside the task's directory"):
+        cdspec.load_task(project / "feature.yaml")
+
+
+def test_data_model_types_are_portable_names() -> None:
+    """Field types are the portable names or an enum; anything else is refused."""
+    kind = BUILTIN_KINDS["data-model"]
+    entity = {"name": "Pet", "fields": [{"name": "kind", "type": "enum(cat|dog)"}, {"name": "born", "type": "date"}]}
+    assert kind.problems({"entities": [entity]}) == []
+    entity["fields"][1]["type"] = "varchar(20)"
+    assert [p.pointer for p in kind.problems({"entities": [entity]})] == ["/entities/0/fields/1/type"]

@@ -257,3 +257,26 @@ def test_select_keeps_exactly_the_chosen_layers(t: Task, data: st.DataObject) ->
     picked = t.select(chosen)
     assert [x.name for x in picked.layers] == chosen
     assert picked.stack == picked.layers
+
+
+def test_requires_typo_and_group_above_are_said_as_such() -> None:
+    """A misspelt requires names the known layers; a group member above says so."""
+    with pytest.raises(LoadError, match=r"requires 'databse', which is no layer or group of this task \(known: "):
+        task(layer("sqlite", group="database"), layer("orm", requires=["databse"]))
+    with pytest.raises(CompositionError, match="requires 'database', which sits above it"):
+        STUDY.select(["architecture", "orm", "postgres"])
+
+
+def test_conflicts_may_name_a_group() -> None:
+    """conflicts: [a group] forbids every member of that group."""
+    with pytest.raises(LoadError, match="conflicts with 'database'"):
+        task(layer("sqlite", group="database"), layer("nosql", conflicts=["database"]))
+    catalogue = task(
+        layer("memory", group="storage"),
+        layer("nosql", group="storage", conflicts=["database"]),
+        layer("sqlite", group="database"),
+    )
+    with pytest.raises(CompositionError) as info:
+        catalogue.select(["sqlite", "nosql"])
+    assert (info.value.layer, info.value.other) == ("nosql", "database")
+    assert [x.name for x in catalogue.select(["nosql"]).layers] == ["nosql"]
