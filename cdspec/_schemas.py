@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._frozen import JSON, FrozenDict, json_type, thaw
-from ._source import escape_pointer, pointer_tokens
+from ._source import array_index, escape_pointer, pointer_tokens
 from .errors import Problem
 
 __all__ = ["SCHEMA_NAMES", "best_error", "document_problems", "schema", "schema_problems"]
@@ -138,9 +138,9 @@ def _order(instance: JSON, pointer: str) -> list[int]:
             keys = list(node)
             key.append(keys.index(token) if token in node else len(keys))
             node = node.get(token)
-        elif isinstance(node, list) and token.isdigit():
-            key.append(int(token))
-            node = node[int(token)] if int(token) < len(node) else None
+        elif isinstance(node, list) and (index := array_index(token, len(node))) is not None:
+            key.append(index)
+            node = node[index]
         else:
             key.append(0)
     return key

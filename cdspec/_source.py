@@ -7,7 +7,9 @@ The one place where cdspec turns bytes into data. It guarantees:
   strings, mapping keys are the text as written);
 - duplicate keys, aliases that expand past a size limit, self-referencing
   aliases, documents nested too deep, files too large, binary or non-UTF-8
-  bytes all become :class:`~cdspec.errors.Problem`\\ s, never crashes;
+  bytes, characters YAML forbids, explicit tags on the wrong text
+  (``!!int abc``), numbers that are not JSON (``1e999``, 5000 digits), pipes
+  and devices all become :class:`~cdspec.errors.Problem`\\ s, never crashes;
 - every problem can be placed on a line: :meth:`Source.line_at` maps a JSON
   pointer to the 1-based line of the value it points to.
 """
@@ -33,11 +35,13 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NODES",
     "Source",
+    "array_index",
     "dump_yaml",
     "escape_pointer",
     "parse_text",
     "pointer_tokens",
     "read_source",
+    "resolve_pointer",
 ]
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -62,10 +66,37 @@ def _unescape(token: str) -> str:
 
 
 def pointer_tokens(pointer: str) -> list[str]:
-    """Split a JSON pointer into unescaped reference tokens."""
+    """Split a JSON pointer (``""`` or ``"/a/0"``) into unescaped reference tokens."""
     if not pointer:
         return []
-    return [_unescape(t) for t in pointer.lstrip("/").split("/")]
+    if not pointer.startswith("/"):
+        raise KeyError(f"{pointer!r} is not a JSON pointer (it must start with '/')")
+    return [_unescape(t) for t in pointer[1:].split("/")]
+
+
+def array_index(token: str, length: int) -> int | None:
+    """The list index ``token`` means under RFC 6901, or ``None``.
+
+    Only ``0`` or ASCII digits without a leading zero, below ``length``:
+    ``-1``, ``01``, ``²`` and ``x`` point to nothing.
+    """
+    if token == "0" or (token[:1] in "123456789" and token.isascii() and token.isdigit() and len(token) < 20):
+        index = int(token)
+        return index if index < length else None
+    return None
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at ``pointer`` in ``document`` (RFC 6901); ``KeyError`` if there is none."""
+    node = document
+    for token in pointer_tokens(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and (index := array_index(token, len(node))) is not None:
+            node = node[index]
+        else:
+            raise KeyError(f"{pointer!r} points to nothing")
+    return node
 
 
 @attrs.define(eq=False)
@@ -219,13 +250,13 @@ class _Constructor(yaml.constructor.SafeConstructor):
             raise _bad_scalar(node, value, "a number in the range of a double")
         return number
 
-    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:  # type: ignore[override]
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:
         value = str(self.construct_scalar(node))
         if not _BOOL.fullmatch(value):
             raise _bad_scalar(node, value, "true or false")
         return value.lower() == "true"
 
-    def construct_yaml_null(self, node: yaml.ScalarNode) -> None:  # type: ignore[override]
+    def construct_yaml_null(self, node: yaml.ScalarNode) -> None:
         value = str(self.construct_scalar(node))
         if not _NULL.fullmatch(value):
             raise _bad_scalar(node, value, "null")
@@ -299,14 +330,47 @@ class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
         yaml.composer.Composer.__init__(self)
 
 
-_Parser: Any = getattr(yaml, "CParser", _PyParser)
+_Parser: Any = _PyParser
 
 
-class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[misc]  # _Parser is libyaml's when present
+class _Loader(_PyParser, _Constructor, _Resolver):
+    """The reference loader: PyYAML's pure-Python parser, whose messages cdspec reports."""
+
     def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
+        _PyParser.__init__(self, stream)
         _Constructor.__init__(self)
         _Resolver.__init__(self)
+
+
+try:
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]  # not re-exported by the stubs
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader: Any = None
+else:
+
+    class _FastLoader(_CParser, _Constructor, _Resolver):  # type: ignore[no-redef]  # a class where None was
+        """libyaml's parser (about six times faster) with cdspec's constructor."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+
+def _fast_parse(text: str, name: str) -> Source | None:
+    """Parse with libyaml; ``None`` when it fails (the reference loader then says why)."""
+    if _FastLoader is None:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    loader = _FastLoader(text)
+    try:
+        data = loader.get_single_data()
+    except Exception:  # any failure: re-read with the loader whose messages we report
+        return None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        return None
+    return Source(name, text, data, lines=loader.lines, line_data=data)
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> Problem:
@@ -322,7 +386,59 @@ def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> Problem:
     return Problem(message, file=name, line=mark.line + 1 if mark is not None else None)
 
 
+def _yaml_depth_problem(text: str, name: str) -> Problem | None:
+    """The problem with a document that ran out of stack: too deep, or broken; else None.
+
+    Reads events only, which takes no stack per level.
+    """
+    parser = None
+    depth = 0
+    try:
+        parser = _Parser(text)
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark is not None else None
+                    return Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name, line=line)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        return _yaml_problem(name, exc, text)
+    finally:
+        if parser is not None:
+            parser.dispose()
+    return None
+
+
+def _json_too_deep(text: str) -> bool:
+    """Whether JSON text nests past MAX_DEPTH (brackets outside strings, no recursion)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def _parse_yaml(text: str, name: str) -> Source:
+    fast = _fast_parse(text, name)
+    if fast is not None:
+        return fast
     loader = None
     try:
         loader = _Loader(text)  # the pure-Python reader checks every character here
@@ -330,7 +446,12 @@ def _parse_yaml(text: str, name: str) -> Source:
     except yaml.YAMLError as exc:
         raise LoadError([_yaml_problem(name, exc, text)]) from None
     except RecursionError:
-        raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
+        # The composer recurses once per level: a deep document, or a caller
+        # that is itself deep (a long chain of files referring to each other).
+        problem = _yaml_depth_problem(text, name)
+        if problem is None:
+            raise
+        raise LoadError([problem]) from None
     except ValueError as exc:  # libyaml: text it cannot encode (lone surrogates)
         raise LoadError([Problem(f"invalid YAML: {_shorten(str(exc), 200)}", file=name)]) from None
     finally:
@@ -416,6 +537,8 @@ def _parse_json(text: str, name: str) -> Source:
     except ValueError as exc:
         raise LoadError([Problem(f"invalid JSON: {_shorten(str(exc), 200)}", file=name)]) from None
     except RecursionError:
+        if not _json_too_deep(text):
+            raise  # the caller is deep, not the document
         raise LoadError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=name)]) from None
     return Source(name, text, data)
 

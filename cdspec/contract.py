@@ -20,7 +20,7 @@ import attrs
 
 from ._frozen import JSON, FrozenDict, freeze, json_type
 from ._schemas import best_error
-from ._source import escape_pointer, pointer_tokens
+from ._source import escape_pointer, resolve_pointer
 from .errors import ContractError, Problem
 
 __all__ = [
@@ -190,15 +190,10 @@ class Contract:
 def _pointer_get(document: JSON, ref: str) -> JSON:
     if not ref.startswith("#"):
         raise KeyError(f"{ref!r} is not an internal reference (expected '#/...')")
-    node = document
-    for token in pointer_tokens(ref[1:]):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise KeyError(f"{ref!r} points to nothing in the document")
-    return node
+    try:
+        return resolve_pointer(document, ref[1:])
+    except KeyError:
+        raise KeyError(f"{ref!r} points to nothing in the document") from None
 
 
 def _follow(document: JSON, value: JSON) -> JSON:

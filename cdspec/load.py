@@ -33,7 +33,16 @@ import attrs
 from ._frozen import JSON, FrozenDict, freeze, thaw
 from ._schemas import schema as packaged_schema
 from ._schemas import schema_problems
-from ._source import Source, dump_yaml, escape_pointer, parse_text, pointer_tokens, read_source
+from ._source import (
+    Source,
+    array_index,
+    dump_yaml,
+    escape_pointer,
+    parse_text,
+    pointer_tokens,
+    read_source,
+    resolve_pointer,
+)
 from .contract import Contract, contract_problems
 from .errors import CdspecError, ContractError, LoadError, Problem, unknown_kind_message
 from .kinds import BUILTIN_KINDS, KindRegistry
@@ -163,9 +172,9 @@ class _Loader:
             if isinstance(node, dict) and token in node:
                 location = self.child_location(node, token) or location
                 node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            elif isinstance(node, list) and (index := array_index(token, len(node))) is not None:
                 location = self.child_location(node, token) or location
-                node = node[int(token)]
+                node = node[index]
             else:
                 if location is not None:
                     rest = "".join(f"/{escape_pointer(t)}" for t in tokens[i:])
@@ -243,7 +252,7 @@ class _Loader:
     def follow(
         self, node: dict[str, Any], resolver: Any, at: _Location, trail: tuple[str, ...], *, keep_local: bool
     ) -> JSON:
-        from referencing.exceptions import PointerToNowhere, Unresolvable
+        from referencing.exceptions import Unresolvable
 
         ref = node["$ref"]
         ref_at = (at[0], f"{at[1]}/$ref")
@@ -251,13 +260,18 @@ class _Loader:
         if target in trail:
             self.problem_at(ref_at, f"reference {ref!r} refers back to itself (a $ref cycle)")
             return node
-        try:
-            resolved = resolver.lookup(ref)
-        except PointerToNowhere:
-            self.problem_at(ref_at, f"reference {ref!r} points to nothing in its file")
+        file_uri, fragment = urldefrag(target)
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            self.problem_at(ref_at, f"reference {ref!r}: only JSON pointer fragments ('#/a/b') are supported")
             return node
-        except (TypeError, KeyError, IndexError, AttributeError):
-            # referencing walks a pointer with [] and assumes containers on the way
+        try:
+            # referencing finds and retrieves the document; the pointer is
+            # followed here, by RFC 6901 (referencing would index strings and
+            # accept '-1' as a list index).
+            resolved = resolver.lookup(urldefrag(ref)[0] or file_uri)
+            contents = resolve_pointer(resolved.contents, fragment)
+        except KeyError:
             self.problem_at(ref_at, f"reference {ref!r} points to nothing in its file")
             return node
         except (Unresolvable, ValueError) as exc:
@@ -267,12 +281,11 @@ class _Loader:
             elif isinstance(cause, _Refused):
                 self.problem_at(ref_at, str(cause))
             else:
-                self.problem_at(ref_at, f"cannot follow {ref!r}: {cause}")
+                self.problem_at(ref_at, f"cannot follow {ref!r}: {type(cause).__name__}")
             return node
-        file_uri, fragment = urldefrag(target)
         source = self.sources.get(Path(unquote(urlsplit(file_uri).path))) or at[0]
         value = self.expand(
-            resolved.contents,
+            contents,
             resolved.resolver,
             (source, fragment),
             (*trail, target),

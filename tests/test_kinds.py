@@ -40,7 +40,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "validation-pattern": ({"library": "marshmallow", "modules": ["app/schemas"]}, ["marshmallow", "`app/schemas`"]),
     "migrations-preserved": ({"directory": "migrations", "tool": "alembic"}, ["`migrations`", "alembic"]),
     "tests-location": ({"directory": "tests", "pattern": "test_*.py"}, ["`tests`", "`test_*.py`"]),
-    "routes-cover-contract": ({"ignore": ["healthz"]}, ["every operation", "except healthz"]),
+    "routes-cover-contract": ({"ignore": ["healthz"]}, ["every operation", "except `healthz`"]),
 }
 
 
@@ -96,7 +96,7 @@ def test_registries_are_immutable_and_extendable() -> None:
 
 def test_sentence_prefers_the_constraint_text() -> None:
     """A constraint's own text wins over its kind's sentence."""
-    assert BUILTIN_KINDS.sentence("orm", {"orm": "peewee"}) == "Use the peewee ORM for all persistence."
+    assert BUILTIN_KINDS.sentence("orm", {"orm": "peewee"}) == "Use the `peewee` ORM for all persistence."
     assert BUILTIN_KINDS.sentence("orm", {"orm": "peewee"}, "Use Peewee.") == "Use Peewee."
 
 
