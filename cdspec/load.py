@@ -330,20 +330,14 @@ class _Loader:
             if extends is not None:
                 self.problem_at((source, "/extends"), "expected a relative path to a task file")
             return expanded
-        here = (path or self.root / "<string>").parent
-        try:
-            parent_path = self.inside_root(here / extends)
-        except _Refused as exc:
-            self.problem_at((source, "/extends"), str(exc))
+        parent_path = (path or self.root / "<string>").parent / extends
+        parent_source = self.referred_file(parent_path, (source, "/extends"))
+        if parent_source is None:
             return expanded
+        parent_path = parent_path.resolve()  # it exists inside the root: file() said so
         if parent_path in trail:
             chain = " -> ".join(_display(p) for p in (*trail, parent_path))
             self.problem_at((source, "/extends"), f"extends cycle: {chain}")
-            return expanded
-        try:
-            parent_source = self.file(parent_path)
-        except LoadError as exc:
-            self.referenced(exc, (source, "/extends"))
             return expanded
         parent = self.expand_task(parent_source, parent_path, (*trail, parent_path))
         try:
@@ -353,21 +347,25 @@ class _Loader:
             return expanded
         return merged
 
+    def referred_file(self, path: Path, at: _Location) -> Source | None:
+        """The file a task refers to at ``at``, or ``None`` with the problem recorded."""
+        try:
+            return self.file(path)
+        except _Refused as exc:
+            self.problem_at(at, str(exc))
+        except LoadError as exc:
+            self.referenced(exc, at)
+        return None
+
     def expand_contract(self, value: JSON, source: Source, path: Path | None, resolver: Any) -> JSON:
-        if isinstance(value, str):
-            here = (path or self.root / "<string>").parent
-            try:
-                contract_source = self.file(here / value)
-            except _Refused as exc:
-                self.problem_at((source, "/contract"), str(exc))
-                return value
-            except LoadError as exc:
-                self.referenced(exc, (source, "/contract"))
-                return value
-            contract_path = here / value
-            inner = self.resolver_for(contract_source, contract_path)
-            return self.mark_whole(self.expand(contract_source.data, inner, (contract_source, ""), (), keep_local=True))
-        return self.expand(value, resolver, (source, "/contract"), (), keep_local=True)
+        if not isinstance(value, str):
+            return self.expand(value, resolver, (source, "/contract"), (), keep_local=True)
+        contract_path = (path or self.root / "<string>").parent / value
+        contract_source = self.referred_file(contract_path, (source, "/contract"))
+        if contract_source is None:
+            return value
+        inner = self.resolver_for(contract_source, contract_path)
+        return self.mark_whole(self.expand(contract_source.data, inner, (contract_source, ""), (), keep_local=True))
 
     def validate_constraints(self, data: JSON) -> None:
         """Check each constraint's kind and params; shapes the schema refused are skipped."""
