@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -177,5 +178,17 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 
 def run() -> None:
-    """The console script: :func:`main` with the process's arguments, then exit."""
-    sys.exit(main())
+    """The console script: :func:`main` with the process's arguments, then exit.
+
+    A closed pipe (``cdspec show task.yaml | head``) or Ctrl-C ends quietly.
+    """
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull so the exit flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    except KeyboardInterrupt:
+        status = 130
+    sys.exit(status)

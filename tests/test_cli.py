@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cdspec import cli
 from cdspec.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,3 +103,39 @@ def test_module_entry_point_and_usage_errors(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr == f"{binary}: binary file (contains NUL bytes), expected YAML or JSON text\n"
+
+
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader has gone away."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self.fd
+
+
+def test_closed_pipe_and_interrupt_end_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cdspec show ... | head -1` exits 1 and Ctrl-C exits 130, neither with a traceback."""
+    read_end, write_end = os.pipe()
+    try:
+        monkeypatch.setattr(sys, "stdout", _ClosedPipe(write_end))
+        monkeypatch.setattr(sys, "argv", ["cdspec", "show", str(LIBRARY)])
+        with pytest.raises(SystemExit) as info:
+            cli.run()
+        assert info.value.code == 1
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    with pytest.raises(SystemExit) as info:
+        cli.run()
+    assert info.value.code == 130
