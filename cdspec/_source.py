@@ -52,7 +52,6 @@ MAX_DEPTH = 128
 """Nesting depth a document may reach."""
 
 _Lines = dict[int, dict[Any, int]]
-_INDEX = re.compile(r"0|[1-9][0-9]{0,17}")
 """An array index in a JSON pointer (RFC 6901: no leading zeros; ASCII digits only)."""
 
 
@@ -120,9 +119,10 @@ class Source:
             table = lines.get(id(node))
             key: Any = token
             if isinstance(node, list):
-                if not _INDEX.fullmatch(token) or int(token) >= len(node):
+                index = array_index(token, len(node))
+                if index is None:
                     break
-                key = int(token)
+                key = index
             elif not isinstance(node, dict) or token not in node:
                 break
             if table is not None and key in table:
@@ -133,17 +133,16 @@ class Source:
     def _index_lines(self) -> None:
         """For JSON read by :mod:`json`, find lines by reading it as YAML too."""
         self._lines = {}
+        loader = None
         try:
             loader = _Loader(_json_as_yaml(self.text))
-        except Exception:  # best effort: JSON that YAML rejects has no lines
-            return
-        try:
             self._line_data = loader.get_single_data()
             self._lines = loader.lines
         except Exception:  # best effort: JSON that YAML rejects has no lines
             self._lines = {}
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
 
 
 _NOT_YAML = re.compile(r"[^\n\r\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
@@ -168,33 +167,20 @@ class _Resolver(yaml.resolver.BaseResolver):
     """Implicit types of YAML 1.2's core schema, minus the non-JSON floats."""
 
 
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    list("-+0123456789"),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null",
-    re.compile(r"^(?:~|null|Null|NULL|)$"),
-    ["~", "n", "N", ""],
-)
-_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
-
-
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
 _NULL = re.compile(r"~|null|Null|NULL|")
+
+for _tag, _pattern, _first in (
+    ("bool", _BOOL, "tTfF"),
+    ("int", _INT, "-+0123456789"),
+    ("float", _FLOAT, "-+0123456789."),
+    ("null", _NULL, ["~", "n", "N", ""]),
+):
+    _Resolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern.pattern})$"), list(_first))
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
 _MAX_INT_BITS = 14_000
 """Integers past this have more decimal digits than Python will print (4300)."""
 
@@ -330,9 +316,6 @@ class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
         yaml.composer.Composer.__init__(self)
 
 
-_Parser: Any = _PyParser
-
-
 class _Loader(_PyParser, _Constructor, _Resolver):
     """The reference loader: PyYAML's pure-Python parser, whose messages cdspec reports."""
 
@@ -391,10 +374,10 @@ def _yaml_depth_problem(text: str, name: str) -> Problem | None:
 
     Reads events only, which takes no stack per level.
     """
-    parser = None
+    parser: Any = None
     depth = 0
     try:
-        parser = _Parser(text)
+        parser = _PyParser(text)
         while parser.check_event():
             event = parser.get_event()
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
