@@ -52,7 +52,6 @@ MAX_DEPTH = 128
 """Nesting depth a document may reach."""
 
 _Lines = dict[int, dict[Any, int]]
-"""An array index in a JSON pointer (RFC 6901: no leading zeros; ASCII digits only)."""
 
 
 def escape_pointer(token: object) -> str:
