@@ -162,10 +162,12 @@ class _Loader:
         self.key_origin[id(new)] = table
         self.keep.append(new)
 
-    def locate(self, root: JSON, pointer: str, *, default: Source | None = None) -> Problem:
-        """A problem placed at ``pointer`` of ``root`` as file, pointer-in-file and line."""
-        default = default or self.main
-        location = self.origin.get(id(root)) or ((default, "") if default else None)
+    def locate(self, root: JSON, pointer: str) -> Problem:
+        """A problem placed at ``pointer`` of ``root`` as file, pointer-in-file and line.
+
+        A bare scalar document has no tracked origin: it is the main file's.
+        """
+        location = self.origin.get(id(root)) or ((self.main, "") if self.main else None)
         node = root
         tokens = pointer_tokens(pointer)
         for i, token in enumerate(tokens):
