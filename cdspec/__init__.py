@@ -12,17 +12,22 @@ from .errors import (
     ContractError,
     DuplicateKindError,
     LoadError,
+    PlanError,
     Problem,
+    TemplateError,
     UnknownKindError,
     UnknownLayerError,
 )
 from .kinds import BUILTIN_KINDS, Kind, KindRegistry
 from .load import dump_task, load_contract, load_file, load_layer, load_task, parse_task
 from .merge import merge
-from .model import Constraint, Feature, Layer, Section, Target, Task
+from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
+from .render import BUILTIN_TEMPLATES, Prompt, render
+from .variants import Plan, Provenance, Skipped, Variant, Variants, variants
 
 __all__ = [
     "BUILTIN_KINDS",
+    "BUILTIN_TEMPLATES",
     "CdspecError",
     "CompositionError",
     "Constraint",
@@ -37,14 +42,23 @@ __all__ = [
     "MediaType",
     "Operation",
     "Parameter",
+    "Plan",
+    "PlanError",
     "Problem",
+    "Prompt",
+    "PromptTemplate",
+    "Provenance",
     "RequestBody",
     "Response",
     "Section",
+    "Skipped",
     "Target",
     "Task",
+    "TemplateError",
     "UnknownKindError",
     "UnknownLayerError",
+    "Variant",
+    "Variants",
     "__version__",
     "dump_task",
     "load_contract",
@@ -53,4 +67,6 @@ __all__ = [
     "load_task",
     "merge",
     "parse_task",
+    "render",
+    "variants",
 ]

@@ -18,7 +18,9 @@ __all__ = [
     "ContractError",
     "DuplicateKindError",
     "LoadError",
+    "PlanError",
     "Problem",
+    "TemplateError",
     "UnknownKindError",
     "UnknownLayerError",
 ]
@@ -126,6 +128,24 @@ class UnknownLayerError(CdspecError, LookupError):
 
 def _rebuild_unknown_layer(name: str, known: tuple[str, ...], what: str) -> UnknownLayerError:
     return UnknownLayerError(name, known, what=what)
+
+
+class TemplateError(CdspecError, ValueError):
+    """A prompt template that is malformed, or names a field that does not exist."""
+
+    def __init__(self, template: str, line: int | None, message: str) -> None:
+        self.template = template
+        self.line = line
+        self.message = message
+        where = f"{template}:{line}" if line is not None else template
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.template, self.line, self.message))
+
+
+class PlanError(CdspecError, ValueError):
+    """A variants plan that cannot be carried out (it names nothing, or yields nothing)."""
 
 
 class DuplicateKindError(CdspecError, ValueError):

@@ -408,14 +408,14 @@ def _converter() -> Any:
     import cattrs
     from cattrs.gen import make_dict_unstructure_fn, override
 
-    from .model import Constraint, Feature, Section, Target
+    from .model import Constraint, Feature, PromptTemplate, Section, Target
 
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(FrozenDict, lambda value, _: freeze(value))
     conv.register_unstructure_hook(FrozenDict, thaw)
     conv.register_structure_hook(Contract, lambda value, _: Contract(value))
     conv.register_unstructure_hook(Contract, lambda contract: thaw(contract.document))
-    for cls in (Constraint, Layer, Target, Feature, Section):
+    for cls in (Constraint, Layer, Target, Feature, Section, PromptTemplate):
         conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True))
     conv.register_unstructure_hook(
         Task,

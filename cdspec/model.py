@@ -22,7 +22,18 @@ from ._frozen import FrozenDict, freeze
 from .contract import Contract
 from .errors import CompositionError, LoadError, Problem, UnknownLayerError
 
-__all__ = ["Constraint", "Feature", "Layer", "Mode", "Section", "Target", "Task", "check_stack", "unknown_names"]
+__all__ = [
+    "Constraint",
+    "Feature",
+    "Layer",
+    "Mode",
+    "PromptTemplate",
+    "Section",
+    "Target",
+    "Task",
+    "check_stack",
+    "unknown_names",
+]
 
 Mode = Literal["greenfield", "feature"]
 
@@ -85,6 +96,10 @@ def _sections(value: Iterable[Section]) -> tuple[Section, ...]:
     return tuple(value)
 
 
+def _templates(value: Iterable[PromptTemplate]) -> tuple[PromptTemplate, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Layer:
     """A named slot of constraints stacked on the contract.
@@ -136,6 +151,18 @@ class Section:
 
     title: str = attrs.field(validator=_nonempty)
     text: str = attrs.field(validator=_nonempty)
+
+
+@attrs.frozen
+class PromptTemplate:
+    """A prompt template: a logic-less Mustache ``body`` and an optional ``system`` message.
+
+    See :func:`cdspec.render` for the fields a template can use.
+    """
+
+    name: str = attrs.field(validator=_matches(_NAME, "a template name (lowercase, digits, '_' or '-')"))
+    body: str = attrs.field(validator=_nonempty)
+    system: str = ""
 
 
 def _composition_errors(
@@ -211,6 +238,11 @@ def _catalogue_problems(task: Task) -> Iterator[Problem]:
                     pointer=f"/layers/{i}/constraints/{j}/id",
                 )
             ids.setdefault(constraint.id, layer.name)
+    template_names: set[str] = set()
+    for i, template in enumerate(task.templates):
+        if template.name in template_names:
+            yield Problem(f"template name {template.name!r} is used twice", pointer=f"/templates/{i}/name")
+        template_names.add(template.name)
     if task.mode == "feature" and task.feature is None:
         yield Problem("a feature task needs 'feature' (its baseline and description)", pointer="/mode")
     if task.mode == "greenfield" and task.feature is not None:
@@ -260,7 +292,9 @@ class Task:
     constraint ids, ``requires``/``conflicts`` naming known layers, a valid
     default stack) and raises :class:`~cdspec.LoadError` listing every
     problem otherwise. ``origin`` is the file the task was loaded from, if
-    any; it takes no part in equality.
+    any; it takes no part in equality. ``templates`` are the task's own prompt
+    templates and ``plans`` its named variant plans (plain data, see
+    :mod:`cdspec.variants`).
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
@@ -272,6 +306,8 @@ class Task:
     mode: Mode = "greenfield"
     feature: Feature | None = None
     sections: tuple[Section, ...] = attrs.field(converter=_sections, default=())
+    templates: tuple[PromptTemplate, ...] = attrs.field(converter=_templates, default=())
+    plans: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
