@@ -22,8 +22,8 @@ from .kinds import BUILTIN_KINDS, Kind, KindRegistry
 from .load import dump_task, load_contract, load_file, load_layer, load_task, parse_task
 from .merge import merge
 from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
-from .render import BUILTIN_TEMPLATES, Prompt, render
-from .variants import Plan, Provenance, Skipped, Variant, Variants, variants
+from .plans import Plan, Provenance, Skipped, Variant, Variants, variants
+from .prompts import BUILTIN_TEMPLATES, Prompt, render
 
 __all__ = [
     "BUILTIN_KINDS",

@@ -294,7 +294,7 @@ class Task:
     problem otherwise. ``origin`` is the file the task was loaded from, if
     any; it takes no part in equality. ``templates`` are the task's own prompt
     templates and ``plans`` its named variant plans (plain data, see
-    :mod:`cdspec.variants`).
+    :mod:`cdspec.plans`).
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))

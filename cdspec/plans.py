@@ -7,7 +7,7 @@ products and unions of these. A plan is plain data (the ``plans:`` of a task
 file, see ``schemas/task.schema.json``) or built in Python with the
 functions here; both are the same :class:`Plan` values::
 
-    plan = product(subsets(["architecture", "sqlite", "postgres", "orm"]), targets(FRAMEWORKS))
+    plan = plans.product(plans.subsets(["architecture", "sqlite", "postgres", "orm"]), plans.targets(FRAMEWORKS))
     for variant in variants(task, plan):
         ...
 
@@ -32,7 +32,7 @@ from ._frozen import FrozenDict, freeze, thaw
 from .errors import CompositionError, PlanError, UnknownLayerError
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .model import Target, Task
-from .render import FORMATS, ContractStyle, Format, Prompt, render, resolve_template
+from .prompts import FORMATS, ContractStyle, Format, Prompt, render, resolve_template
 
 __all__ = [
     "Plan",
