@@ -324,6 +324,22 @@ class Task:
 
     # -- views ------------------------------------------------------------------------
 
+    def _repr_markdown_(self) -> str:
+        """A notebook view: the target, the contract and the layers with their constraints."""
+        active = {layer.name for layer in self.stack}
+        rows = ["| # | layer | group | constraints |", "|---:|---|---|---|"]
+        for i, layer in enumerate(self.layers, 1):
+            group = (layer.group or "") + ("" if layer.name in active else " (alternative)")
+            ids = ", ".join(f"`{c.id}`" for c in layer.constraints)
+            rows.append(f"| {i} | **{layer.name}** {layer.heading} | {group.strip()} | {ids} |")
+        contract = self.contract
+        head = (
+            f"**{self.title}** (`{self.id}`, {self.mode}): {self.target.language} / {self.target.framework}; "
+            f"contract {contract.title} {contract.version}, {len(contract.operations)} operations; "
+            f"depth {self.depth}"
+        )
+        return head + "\n\n" + "\n".join(rows)
+
     @property
     def stack(self) -> tuple[Layer, ...]:
         """The active layers, bottom first: the first member of each group only."""

@@ -280,3 +280,11 @@ def test_conflicts_may_name_a_group() -> None:
         catalogue.select(["sqlite", "nosql"])
     assert (info.value.layer, info.value.other) == ("nosql", "database")
     assert [x.name for x in catalogue.select(["nosql"]).layers] == ["nosql"]
+
+
+def test_notebook_view_lists_layers() -> None:
+    """A task shows in a notebook as a table of its layers, alternatives marked."""
+    view = STUDY._repr_markdown_()
+    assert view.startswith("**T** (`t`, greenfield): python / flask")
+    assert "| 3 | **postgres** Postgres | database (alternative) | `postgres.rule` |" in view
+    assert "| 2 | **sqlite** Sqlite | database | `sqlite.rule` |" in view
