@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 import attrs
 
-from ._frozen import JSON, FrozenDict, freeze, json_type
+from ._frozen import JSON, FrozenDict, freeze, json_type, thaw
 from ._schemas import best_error
-from ._source import escape_pointer, resolve_pointer
+from ._source import dump_yaml, escape_pointer, resolve_pointer
 from .errors import ContractError, Problem
 
 __all__ = [
@@ -153,6 +153,11 @@ class Contract:
         if problems:
             raise ContractError(problems)
         return cls(document)
+
+    @functools.cached_property
+    def yaml(self) -> str:
+        """The document as YAML, in the order it was written (made once per contract)."""
+        return dump_yaml(thaw(self.document))
 
     @property
     def openapi(self) -> str:

@@ -201,10 +201,16 @@ def _paths(items: Iterable[str]) -> str:
     return " and ".join(filter(None, [", ".join(quoted[:-1]), *quoted[-1:]]))
 
 
+def _alternatives(items: Iterable[str]) -> str:
+    """`a`, `b` or `c`: accepted alternatives, the first preferred."""
+    quoted = [f"`{i}`" for i in items]
+    return " or ".join(filter(None, [", ".join(quoted[:-1]), *quoted[-1:]]))
+
+
 def _describe_layout(p: Mapping[str, Any]) -> str:
     parts = []
     if p.get("layer_dirs"):
-        dirs = "; ".join(f"{layer}: {_paths(aliases[:1])}" for layer, aliases in p["layer_dirs"].items())
+        dirs = "; ".join(f"{layer}: {_alternatives(aliases)}" for layer, aliases in p["layer_dirs"].items())
         parts.append(f"Put each architectural layer in its own directory ({dirs}).")
     if p.get("required"):
         parts.append(f"The project must contain {_paths(p['required'])}.")

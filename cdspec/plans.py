@@ -244,6 +244,7 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
+        """``subset orm > ... [orm]: layer 'orm' requires 'database', ...``"""
         return f"{' > '.join(self.steps)} [{', '.join(self.layers) or 'no layers'}]: {self.reason}"
 
 
@@ -307,7 +308,8 @@ class _Draft:
     steps: tuple[str, ...] = ()
 
 
-_Outcome = tuple[list[_Draft], list[tuple[_Draft, tuple[str, ...], str]]]
+_Outcome = tuple[list[_Draft], list[tuple[tuple[str, ...], tuple[str, ...], str]]]
+"""The drafts a step made, and what it skipped: (steps, layers, reason)."""
 
 
 def _select(draft: _Draft, names: Sequence[str], step: str) -> tuple[_Draft | None, str]:
@@ -323,7 +325,7 @@ def _by_layers(draft: _Draft, stacks: Iterable[tuple[Sequence[str], str]]) -> _O
     for names, step in stacks:
         new, reason = _select(draft, names, step)
         if new is None:
-            skipped.append((draft, tuple(names), f"{step}: {reason}"))
+            skipped.append(((*draft.steps, step), tuple(names), reason))
         else:
             made.append(new)
     return made, skipped
@@ -384,7 +386,7 @@ def _choices(draft: _Draft, args: Mapping[str, Any]) -> _Outcome:
         try:
             task = draft.task.choose(picked)
         except (CompositionError, UnknownLayerError) as error:
-            skipped.append((draft, tuple(picks), f"{step}: {error}"))
+            skipped.append(((*draft.steps, step), tuple(picks), str(error)))
             continue
         made.append(attrs.evolve(draft, task=task, steps=(*draft.steps, step)))
     return made, skipped
@@ -423,7 +425,7 @@ _STEPS: dict[str, Any] = {
 
 def _apply(plan: Plan, drafts: list[_Draft]) -> _Outcome:
     if plan.kind == "product":
-        skipped_all: list[tuple[_Draft, tuple[str, ...], str]] = []
+        skipped_all: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
         for inner in plan.args:
             drafts, skipped = _apply(inner, drafts)
             skipped_all.extend(skipped)
@@ -488,7 +490,7 @@ def variants(
     made, skipped = _apply(plan, [_Draft(task)])
     items: list[Variant] = []
     seen: set[str] = set()
-    gone = [Skipped(name, draft.steps, layers, reason) for draft, layers, reason in skipped]
+    gone = [Skipped(name, steps, layers, reason) for steps, layers, reason in skipped]
     for draft in made:
         chosen = draft.task
         template = resolve_template(chosen, draft.template)

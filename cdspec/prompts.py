@@ -25,7 +25,6 @@ import attrs
 
 from ._frozen import JSON, FrozenDict, freeze, thaw
 from ._mustache import Template, compile_template
-from ._source import dump_yaml
 from .contract import Contract, Operation
 from .errors import TemplateError
 from .kinds import BUILTIN_KINDS, KindRegistry
@@ -275,9 +274,7 @@ def _context(task: Task, kinds: KindRegistry, contract_style: ContractStyle) -> 
             "operations": ", ".join(f"`{op}`" for op in task.feature.operations),
         }
     contract = task.contract
-    text = (
-        dump_yaml(thaw(contract.document)).rstrip("\n") if contract_style == "verbatim" else contract_summary(contract)
-    )
+    text = contract.yaml.rstrip("\n") if contract_style == "verbatim" else contract_summary(contract)
     layers = [
         {
             "name": layer.name,
