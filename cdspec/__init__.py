@@ -14,12 +14,23 @@ from .errors import (
     LoadError,
     PlanError,
     Problem,
+    SelectionError,
     TemplateError,
     UnknownKindError,
     UnknownLayerError,
 )
 from .kinds import BUILTIN_KINDS, Kind, KindRegistry
-from .load import dump_task, load_contract, load_file, load_layer, load_task, parse_task
+from .load import (
+    dump_manifest,
+    dump_task,
+    dump_variants,
+    load_contract,
+    load_file,
+    load_layer,
+    load_task,
+    load_variants,
+    parse_task,
+)
 from .merge import merge
 from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
 from .plans import Plan, Provenance, Skipped, Variant, Variants, variants
@@ -51,6 +62,7 @@ __all__ = [
     "RequestBody",
     "Response",
     "Section",
+    "SelectionError",
     "Skipped",
     "Target",
     "Task",
@@ -60,11 +72,14 @@ __all__ = [
     "Variant",
     "Variants",
     "__version__",
+    "dump_manifest",
     "dump_task",
+    "dump_variants",
     "load_contract",
     "load_file",
     "load_layer",
     "load_task",
+    "load_variants",
     "merge",
     "parse_task",
     "render",

@@ -18,8 +18,10 @@ from ._version import __version__
 from .contract import Contract
 from .errors import CdspecError
 from .kinds import BUILTIN_KINDS, KindRegistry
-from .load import load_file
+from .load import dump_manifest, dump_variants, load_file, load_task
 from .model import Layer, Task
+from .plans import Variants, variants
+from .prompts import FORMATS, Prompt, render
 
 __all__ = ["main", "run"]
 
@@ -134,6 +136,106 @@ def _list_kinds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    kinds = _kinds(args.kinds)
+    layers = None if args.layers is None else [name.strip() for name in args.layers.split(",") if name.strip()]
+    try:
+        task = load_task(args.task, kinds=kinds, root=args.root)
+        prompt: Prompt = render(
+            task,
+            depth=args.depth,
+            layers=layers,
+            template=args.template,
+            format=args.format,
+            contract=args.contract,
+            kinds=kinds,
+        )
+    except CdspecError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    if args.json:
+        out.write(json.dumps(prompt.to_data(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        text = str(prompt)
+        out.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+_TABLE_ROWS = 20
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _table(made: Variants, out: TextIO) -> None:
+    rows = [
+        (
+            v.id,
+            str(v.provenance.depth),
+            "+".join(v.provenance.layers) or "-",
+            f"{v.provenance.target.language}/{v.provenance.target.framework}",
+            v.provenance.format,
+        )
+        for v in made.items[:_TABLE_ROWS]
+    ]
+    header = ("id", "depth", "layers", "target", "format")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    if len(made) > _TABLE_ROWS:
+        out.write(f"... {len(made) - _TABLE_ROWS} more\n")
+
+
+def _write(path: str, text: str) -> None:
+    """Write ``text`` as UTF-8, byte for byte (no newline translation)."""
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        file.write(text)
+
+
+def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    kinds = _kinds(args.kinds)
+    if (
+        args.out is not None
+        and args.manifest is not None
+        and os.path.abspath(args.out) == os.path.abspath(args.manifest)
+    ):
+        raise _UsageError("--out and --manifest name the same file")
+    try:
+        task = load_task(args.task, kinds=kinds, root=args.root)
+        made = variants(task, args.plan, kinds=kinds)
+    except CdspecError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    outputs: list[tuple[str, str]] = []
+    if args.out is not None:
+        outputs.append((args.out, dump_variants(made)))
+    if args.manifest is not None:
+        csv = args.manifest.lower().endswith(".csv")
+        outputs.append((args.manifest, dump_manifest(made, format="csv" if csv else "jsonl")))
+    for path, text in outputs:
+        try:
+            _write(path, text)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            err.write(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
+            return 1
+    if args.out is None:  # the JSONL is the output: anything else goes to stderr
+        out.write(dump_variants(made))
+        report = err
+    else:
+        report = out
+        out.write(
+            f"{_plural(len(made), 'variant')} of task {task.id!r} (plan {args.plan!r}), "
+            f"{_plural(len(made.skipped), 'combination')} skipped\n"
+        )
+        _table(made, out)
+    if args.skipped:
+        report.write(f"Skipped ({len(made.skipped)}):\n" if made.skipped else "Skipped: none\n")
+        for skipped in made.skipped:
+            report.write(f"  {skipped}\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdspec",
@@ -155,6 +257,27 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("path", metavar="PATH")
     common(show)
     show.set_defaults(run=_show)
+
+    render_cmd = commands.add_parser("render", help="print a task's prompt at a depth or with chosen layers")
+    render_cmd.add_argument("task", metavar="TASK")
+    stack = render_cmd.add_mutually_exclusive_group()
+    stack.add_argument("--depth", type=int, metavar="K", help="the first K layers of the stack (0: contract only)")
+    stack.add_argument("--layers", metavar="A,B,...", help="exactly these layers, in this order")
+    render_cmd.add_argument("--format", choices=FORMATS, default="markdown", help="default: markdown")
+    render_cmd.add_argument("--contract", choices=("verbatim", "summary"), default="verbatim", help="default: verbatim")
+    render_cmd.add_argument("--template", default="default", metavar="NAME", help="the task's or a built-in template")
+    render_cmd.add_argument("--json", action="store_true", help="print the prompt and what it states as JSON")
+    common(render_cmd)
+    render_cmd.set_defaults(run=_render)
+
+    variants_cmd = commands.add_parser("variants", help="make the prompt variants of one of a task's plans")
+    variants_cmd.add_argument("task", metavar="TASK")
+    variants_cmd.add_argument("--plan", required=True, metavar="NAME", help="one of the task's plans")
+    variants_cmd.add_argument("--out", metavar="FILE", help="write the variants as JSONL here (default: stdout)")
+    variants_cmd.add_argument("--manifest", metavar="FILE", help="write the manifest here (CSV if FILE ends in .csv)")
+    variants_cmd.add_argument("--skipped", action="store_true", help="list the skipped combinations and why")
+    common(variants_cmd)
+    variants_cmd.set_defaults(run=_variants)
 
     kinds = commands.add_parser("kinds", help="list the constraint kinds")
     kinds.add_argument("--kinds", metavar="MODULE:ATTR", help="a KindRegistry of your own constraint kinds")

@@ -20,6 +20,7 @@ __all__ = [
     "LoadError",
     "PlanError",
     "Problem",
+    "SelectionError",
     "TemplateError",
     "UnknownKindError",
     "UnknownLayerError",
@@ -93,6 +94,10 @@ class CompositionError(CdspecError, ValueError):
 
 def _rebuild_composition_error(message: str, layer: str, other: str) -> CompositionError:
     return CompositionError(message, layer=layer, other=other)
+
+
+class SelectionError(CdspecError, ValueError):
+    """A depth out of the stack's range, or a layer selected twice."""
 
 
 class UnknownKindError(CdspecError, LookupError):

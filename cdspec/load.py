@@ -20,10 +20,13 @@ Nothing but a :class:`~cdspec.CdspecError` escapes.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -48,8 +51,20 @@ from .errors import CdspecError, ContractError, LoadError, Problem, unknown_kind
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .merge import merge
 from .model import Layer, Task, unknown_names
+from .plans import Variant, Variants, variant_id
+from .prompts import prompt_fingerprint
 
-__all__ = ["dump_task", "load_contract", "load_file", "load_layer", "load_task", "parse_task"]
+__all__ = [
+    "dump_manifest",
+    "dump_task",
+    "dump_variants",
+    "load_contract",
+    "load_file",
+    "load_layer",
+    "load_task",
+    "load_variants",
+    "parse_task",
+]
 
 Format = Literal["yaml", "json"]
 _Location = tuple[Source, str]
@@ -642,3 +657,182 @@ def dump_task(task: Task, *, format: Format = "yaml") -> str:
     if format == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return dump_yaml(data)
+
+
+# --------------------------------------------------------------------------- variants
+
+
+MAX_JSONL_LINE_BYTES = 64 * 1024 * 1024
+"""A line of a variants JSONL file longer than this is refused (a prompt is some kilobytes)."""
+
+# The line breaks of str.splitlines() that JSON leaves unescaped: escaping them
+# keeps one variant per line for every reader, not only for those that split on "\n".
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _jsonl_line(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    for char, escape in _LINE_BREAKS.items():
+        if char in text:  # only ever inside a JSON string, where the escape stands for the same character
+            text = text.replace(char, escape)
+    return text
+
+
+def dump_variants(variants: Iterable[Variant]) -> str:
+    """Variants as JSONL: one :meth:`Variant.to_data` object per line, in order.
+
+    Each line is valid against ``schemas/variant.schema.json`` and
+    :func:`load_variants` reads the text back equal. The output is
+    deterministic: the same variants give the same text in any process.
+    Write it as UTF-8.
+    """
+    return "".join(_jsonl_line(variant.to_data()) + "\n" for variant in variants)
+
+
+def dump_manifest(variants: Iterable[Variant], *, format: Literal["jsonl", "csv"] = "jsonl") -> str:
+    """The rows of :meth:`Variants.manifest` (no prompt text) as JSONL or CSV.
+
+    A JSONL line is valid against ``schemas/manifest.schema.json``. The CSV
+    has the same columns, with ``layers`` joined by ``+``, ``constraint_ids``
+    by ``;`` and ``choices`` written as JSON. The output is deterministic.
+    """
+    rows = (variants if isinstance(variants, Variants) else Variants(tuple(variants))).manifest()
+    if format == "jsonl":
+        return "".join(_jsonl_line(row) + "\n" for row in rows)
+    if format != "csv":
+        raise ValueError(f"format must be 'jsonl' or 'csv', got {format!r}")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(packaged_schema("manifest")["required"]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            row
+            | {
+                "layers": "+".join(row["layers"]),
+                "constraint_ids": ";".join(row["constraint_ids"]),
+                "choices": json.dumps(row["choices"], ensure_ascii=False, separators=(",", ":")),
+            }
+        )
+    return buffer.getvalue()
+
+
+def _numbered_lines(path: Path, name: str) -> Iterator[tuple[int, bytes | None]]:
+    """The lines of a regular file, numbered from 1; ``None`` for a line that is too long."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise LoadError([Problem("no such file", file=name)]) from None
+    except IsADirectoryError:
+        raise LoadError([Problem("is a directory, not a file", file=name)]) from None
+    except OSError as exc:
+        raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    except ValueError as exc:  # a path with a NUL byte in it
+        raise LoadError([Problem(f"cannot read: {exc}", file=name)]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
+        os.close(fd)
+        message = "is a directory, not a file" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
+        raise LoadError([Problem(message, file=name)])
+    with os.fdopen(fd, "rb") as file:
+        number = 0
+        while line := file.readline(MAX_JSONL_LINE_BYTES + 1):
+            number += 1
+            if len(line) <= MAX_JSONL_LINE_BYTES:
+                yield number, line
+                continue
+            while line and not line.endswith(b"\n"):  # skip the rest of it
+                line = file.readline(MAX_JSONL_LINE_BYTES)
+            yield number, None
+
+
+def _variant_problems(variant: Variant, data: Mapping[str, Any]) -> list[Problem]:
+    """What a line of the right shape gets wrong: an id, a fingerprint, a field that disagrees."""
+    problems = []
+    made = variant.provenance
+    expected = variant_id(
+        variant.task_id, made.layers, made.target, template=made.template, format=made.format, contract=made.contract
+    )
+    if variant.id != expected:
+        message = f"id {variant.id!r} is not the id of this variant ({expected!r}); was the line edited?"
+        problems.append(Problem(message, pointer="/id"))
+    if made.depth != len(made.layers):
+        message = f"depth {made.depth} with {len(made.layers)} layers"
+        problems.append(Problem(message, pointer="/provenance/depth"))
+    provenance, prompt = data["provenance"], data["prompt"]
+    pairs = [
+        ("/task_id", data["task_id"], "/prompt/task_id", prompt["task_id"]),
+        ("/provenance/layers", provenance["layers"], "/prompt/layers", prompt["layers"]),
+        ("/provenance/depth", provenance["depth"], "/prompt/depth", prompt["depth"]),
+        ("/provenance/target", provenance["target"], "/prompt/target", prompt["target"]),
+        ("/provenance/template", provenance["template"], "/prompt/template", prompt["template"]),
+        ("/provenance/format", provenance["format"], "/prompt/format", prompt["format"]),
+        ("/provenance/contract", provenance["contract"], "/prompt/contract_style", prompt["contract_style"]),
+    ]
+    for left, left_value, right, right_value in pairs:
+        if left_value != right_value:
+            message = f"{json.dumps(right_value)} disagrees with {left} ({json.dumps(left_value)})"
+            problems.append(Problem(message, pointer=right))
+    if variant.prompt.fingerprint != prompt_fingerprint(prompt["format"], prompt["messages"]):
+        message = "not the fingerprint of the prompt's format and messages; was the line edited?"
+        problems.append(Problem(message, pointer="/prompt/fingerprint"))
+    return problems
+
+
+def load_variants(path: str | os.PathLike[str]) -> Variants:
+    """Read a variants JSONL file (see :func:`dump_variants`) back as :class:`~cdspec.Variants`.
+
+    Each line is checked against ``schemas/variant.schema.json`` before
+    anything is built, then for consistency: its id and fingerprint must be
+    those of its content, its provenance and prompt must agree, and no id
+    may appear twice. Blank lines are ignored; an empty file gives no
+    variants. ``skipped`` is empty: the export does not keep it.
+
+    Raises :class:`~cdspec.LoadError` listing every problem, each with the
+    file, the line and a JSON pointer inside that line's object; nothing
+    else escapes.
+    """
+    file = Path(path).absolute()
+    name = _display(file)
+
+    def load() -> Variants:
+        problems: list[Problem] = []
+        items: list[Variant] = []
+        first_on: dict[str, int] = {}
+
+        def add(found: Iterable[Problem], number: int) -> None:
+            problems.extend(attrs.evolve(p, file=name, line=number) for p in found)
+
+        for number, raw in _numbered_lines(file, name):
+            if raw is None:
+                add([Problem(f"line is longer than the {MAX_JSONL_LINE_BYTES} bytes allowed")], number)
+                continue
+            if not raw.strip(b" \t\r\n"):
+                continue
+            if b"\x00" in raw:  # the rest is binary too: one problem says it
+                add([Problem("binary data (contains NUL bytes), expected JSONL text")], number)
+                break
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                add([Problem(f"not UTF-8 text (bad byte at column {exc.start + 1})")], number)
+                continue
+            try:
+                data = parse_text(text, name=name, format="json").data
+            except LoadError as exc:
+                add(exc.problems, number)
+                continue
+            shape = schema_problems(packaged_schema("variant"), data)
+            if shape:
+                add(shape, number)
+                continue
+            variant = Variant.from_data(data)
+            add(_variant_problems(variant, data), number)
+            if variant.id in first_on:
+                add([Problem(f"id {variant.id!r} is already on line {first_on[variant.id]}", pointer="/id")], number)
+            first_on.setdefault(variant.id, number)
+            items.append(variant)
+        if problems:
+            raise LoadError(problems)
+        return Variants(tuple(items))
+
+    return _safely(name, load)

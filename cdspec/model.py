@@ -20,7 +20,7 @@ import attrs
 
 from ._frozen import FrozenDict, freeze
 from .contract import Contract
-from .errors import CompositionError, LoadError, Problem, UnknownLayerError
+from .errors import CompositionError, LoadError, Problem, SelectionError, UnknownLayerError
 
 __all__ = [
     "Constraint",
@@ -381,7 +381,7 @@ class Task:
         """The task with only the first ``depth`` layers of its stack (0: contract only)."""
         stack = self.stack
         if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= len(stack):
-            raise ValueError(f"depth must be an integer from 0 to {len(stack)}, got {depth!r}")
+            raise SelectionError(f"depth must be an integer from 0 to {len(stack)}, got {depth!r}")
         return self.select([layer.name for layer in stack[:depth]])
 
     def select(self, names: Iterable[str]) -> Task:
@@ -395,7 +395,7 @@ class Task:
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                raise ValueError(f"layer {name!r} is selected twice")
+                raise SelectionError(f"layer {name!r} is selected twice")
             seen.add(name)
             chosen.append(self.layer(name))
         check_stack(chosen, known=self._known)

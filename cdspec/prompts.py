@@ -30,7 +30,16 @@ from .errors import TemplateError
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .model import PromptTemplate, Target, Task
 
-__all__ = ["BUILTIN_TEMPLATES", "FORMATS", "ContractStyle", "Format", "Prompt", "render", "resolve_template"]
+__all__ = [
+    "BUILTIN_TEMPLATES",
+    "FORMATS",
+    "ContractStyle",
+    "Format",
+    "Prompt",
+    "prompt_fingerprint",
+    "render",
+    "resolve_template",
+]
 
 Format = Literal["markdown", "text", "messages"]
 ContractStyle = Literal["verbatim", "summary"]
@@ -349,7 +358,8 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
-def _fingerprint(format: str, messages: Sequence[Mapping[str, str]]) -> str:
+def prompt_fingerprint(format: str, messages: Sequence[Mapping[str, str]]) -> str:
+    """The fingerprint of a prompt: SHA-256 of its format and messages as canonical JSON."""
     canonical = json.dumps({"format": format, "messages": list(messages)}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -423,5 +433,5 @@ def render(
         depth=chosen.depth,
         template=resolved.name,
         contract_style=contract,
-        fingerprint=_fingerprint(format, messages),
+        fingerprint=prompt_fingerprint(format, messages),
     )

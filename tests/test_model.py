@@ -16,6 +16,7 @@ from cdspec import (
     Feature,
     Layer,
     LoadError,
+    SelectionError,
     Target,
     Task,
     UnknownLayerError,
@@ -102,7 +103,7 @@ def test_at_depth_keeps_the_first_k_layers() -> None:
 @pytest.mark.parametrize("depth", [-1, 4, 1.5, True, "2"])
 def test_at_depth_rejects_depths_out_of_range(depth: object) -> None:
     """A depth that is not an integer from 0 to the stack's size is refused by name."""
-    with pytest.raises(ValueError, match="from 0 to 3"):
+    with pytest.raises(SelectionError, match="from 0 to 3"):
         STUDY.at_depth(depth)  # type: ignore[arg-type]
 
 
@@ -132,7 +133,7 @@ def test_select_refuses_unknown_and_repeated_names() -> None:
         STUDY.select(["architecture", "redis"])
     assert info.value.known == ("architecture", "sqlite", "postgres", "orm")
     assert "no layer 'redis'" in str(info.value)
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(SelectionError, match="twice"):
         STUDY.select(["architecture", "architecture"])
 
 
