@@ -31,7 +31,10 @@ import attrs
 
 from .errors import TemplateError
 
-__all__ = ["Template", "compile_template"]
+__all__ = ["MAX_OUTPUT", "Template", "compile_template"]
+
+MAX_OUTPUT = 10_000_000
+"""Characters a rendered template may have at most."""
 
 _TAG = re.compile(r"\{\{(\{)?\s*([#^/!&]?)\s*(.*?)\s*(?(1)\})\}\}", re.DOTALL)
 _NAME = re.compile(r"\.|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -92,19 +95,24 @@ class Template:
     source: str = attrs.field(repr=False)
     _nodes: tuple[_Node, ...] = attrs.field(repr=False, alias="nodes")
 
-    def render(self, context: Mapping[str, Any]) -> str:
-        """The template filled from ``context``; :class:`TemplateError` for a missing field."""
-        out: list[str] = []
-        self._render(self._nodes, [context], out)
-        return "".join(out)
+    def render(self, context: Mapping[str, Any], *, max_chars: int = MAX_OUTPUT) -> str:
+        """The template filled from ``context``.
 
-    def _render(self, nodes: Sequence[_Node], stack: list[Any], out: list[str]) -> None:
+        :class:`TemplateError` for a missing field, a mapping printed as a
+        value, or an output past ``max_chars`` (sections nested in sections
+        multiply: a template must not be able to make a prompt without end).
+        """
+        out = _Output(max_chars, self.name)
+        self._render(self._nodes, [context], out)
+        return "".join(out.parts)
+
+    def _render(self, nodes: Sequence[_Node], stack: list[Any], out: _Output) -> None:
         for node in nodes:
             if isinstance(node, _Text):
-                out.append(node.text)
+                out.add(node.text, 0)
             elif isinstance(node, _Var):
                 value = self._lookup(node.name, stack, node.line)
-                out.append(_text(value))
+                out.add(_text(value, self.name, node), node.line)
             else:
                 value = self._lookup(node.name, stack, node.line)
                 if node.inverted:
@@ -142,13 +150,35 @@ def _fields(stack: list[Any]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
-def _text(value: Any) -> str:
+class _Output:
+    """The rendered parts, with a budget."""
+
+    def __init__(self, max_chars: int, name: str) -> None:
+        self.parts: list[str] = []
+        self.left = max_chars
+        self.max_chars = max_chars
+        self.name = name
+
+    def add(self, text: str, line: int) -> None:
+        self.left -= len(text)
+        if self.left < 0:
+            raise TemplateError(
+                self.name, line or None, f"the output passes {self.max_chars} characters (sections nested too deep?)"
+            )
+        self.parts.append(text)
+
+
+def _text(value: Any, name: str, node: _Var) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping) or (isinstance(value, list | tuple) and any(isinstance(v, Mapping) for v in value)):
+        raise TemplateError(
+            name, node.line, f"{{{{{node.name}}}}} is not a value to print: use one of its fields or a section"
+        )
     if isinstance(value, list | tuple):
-        return ", ".join(_text(v) for v in value)
+        return ", ".join(_text(v, name, node) for v in value)
     return str(value)
 
 

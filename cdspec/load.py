@@ -34,6 +34,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import attrs
 
 from ._frozen import JSON, FrozenDict, freeze, thaw
+from ._mustache import compile_template
 from ._schemas import schema as packaged_schema
 from ._schemas import schema_problems
 from ._source import (
@@ -47,7 +48,7 @@ from ._source import (
     resolve_pointer,
 )
 from .contract import Contract, contract_problems
-from .errors import CdspecError, ContractError, LoadError, Problem, unknown_kind_message
+from .errors import CdspecError, ContractError, LoadError, Problem, TemplateError, unknown_kind_message
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .merge import merge
 from .model import Layer, Task, unknown_names
@@ -557,6 +558,7 @@ def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
         loader.report(data, in_contract, prefix="/contract")
     before = len(loader.problems)
     loader.validate_constraints(data)
+    loader.report(data, _template_problems(data))
     if in_contract and not shape and len(loader.problems) == before:
         raise ContractError(dict.fromkeys(loader.problems))
     loader.check()
@@ -566,6 +568,22 @@ def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
         loader.report(data, _baseline_problems(loader, path.parent / task.feature.baseline))
     loader.check()
     return task
+
+
+def _template_problems(data: JSON) -> list[Problem]:
+    """Malformed templates of a task file, at the field that holds them."""
+    found = []
+    templates = data.get("templates") if isinstance(data, dict) else None
+    for i, template in enumerate(templates if isinstance(templates, list) else ()):
+        for field in ("body", "system"):
+            text = template.get(field) if isinstance(template, dict) else None
+            if isinstance(text, str) and text:
+                try:
+                    compile_template(text, name=field)
+                except TemplateError as exc:
+                    where = f"line {exc.line} of the template: " if exc.line else ""
+                    found.append(Problem(where + exc.message, pointer=f"/templates/{i}/{field}"))
+    return found
 
 
 def _baseline_problems(loader: _Loader, baseline: Path) -> list[Problem]:

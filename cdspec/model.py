@@ -19,6 +19,7 @@ from typing import Any, Literal
 import attrs
 
 from ._frozen import FrozenDict, freeze
+from ._mustache import compile_template
 from .contract import Contract
 from .errors import CompositionError, LoadError, Problem, SelectionError, UnknownLayerError
 
@@ -153,6 +154,14 @@ class Section:
     text: str = attrs.field(validator=_nonempty)
 
 
+def _compiles(instance: PromptTemplate, attribute: attrs.Attribute[Any], value: str) -> None:
+    """A template must be well formed when it is made, not when it is first used."""
+    if value:
+        compile_template(
+            value, name=f"template {instance.name!r}" + (" (system)" if attribute.name == "system" else "")
+        )
+
+
 @attrs.frozen
 class PromptTemplate:
     """A prompt template: a logic-less Mustache ``body`` and an optional ``system`` message.
@@ -161,8 +170,8 @@ class PromptTemplate:
     """
 
     name: str = attrs.field(validator=_matches(_NAME, "a template name (lowercase, digits, '_' or '-')"))
-    body: str = attrs.field(validator=_nonempty)
-    system: str = ""
+    body: str = attrs.field(validator=[_nonempty, _compiles])
+    system: str = attrs.field(default="", validator=_compiles)
 
 
 def _composition_errors(

@@ -47,6 +47,7 @@ __all__ = [
     "leave_one_out",
     "permutations",
     "plan_from_data",
+    "plan_problems",
     "product",
     "single",
     "subsets",
@@ -149,15 +150,29 @@ def union(*plans: Plan) -> Plan:
 _BUILDERS = frozenset({"product", "union"})
 
 
+def plan_problems(data: Any) -> list[str]:
+    """What is wrong with plan data, checked against ``$defs/plan`` of the task schema."""
+    from ._schemas import schema, schema_problems
+
+    reference = {"$ref": f"{schema('task')['$id']}#/$defs/plan"}
+    return [f"{p.pointer or '/'}: {p.message}" for p in schema_problems(reference, thaw(data))]
+
+
 def plan_from_data(data: Mapping[str, Any]) -> Plan:
-    """A :class:`Plan` from its file form (``{"product": [{"depths": {}}, ...]}``)."""
-    if not isinstance(data, Mapping) or len(data) != 1:
-        raise PlanError(f"a plan is an object with exactly one key, got {json.dumps(thaw(data))[:80]}")
+    """A :class:`Plan` from its file form (``{"product": [{"depths": {}}, ...]}``).
+
+    Raises :class:`~cdspec.PlanError` listing every problem of the data.
+    """
+    problems = plan_problems(data)
+    if problems:
+        raise PlanError("invalid plan: " + "; ".join(problems))
+    return _plan(data)
+
+
+def _plan(data: Mapping[str, Any]) -> Plan:
     ((kind, args),) = data.items()
     if kind in _BUILDERS:
-        return Plan(kind, [plan_from_data(p) for p in args])
-    if kind not in _STEPS:
-        raise PlanError(f"no plan kind {kind!r} (known: {', '.join(sorted(set(_STEPS) | _BUILDERS))})")
+        return Plan(kind, [_plan(p) for p in args])
     return Plan(kind, args)
 
 
@@ -376,6 +391,8 @@ def _permutations(draft: _Draft, args: Mapping[str, Any]) -> _Outcome:
 def _choices(draft: _Draft, args: Mapping[str, Any]) -> _Outcome:
     groups = draft.task.groups
     wanted = list(args.get("groups", groups))
+    if not wanted:
+        return [draft], []  # nothing to choose (no groups, or none left)
     unknown = [g for g in wanted if g not in groups]
     if unknown:
         raise PlanError(f"choices of {', '.join(unknown)}: no such group (known: {', '.join(groups) or 'none'})")
@@ -484,6 +501,7 @@ def variants(
         name, plan = plan, plan_from_data(task.plans[plan])
     elif isinstance(plan, Plan):
         name = json.dumps(plan.to_data(), separators=(",", ":"), sort_keys=True)
+        plan = plan_from_data(plan.to_data())  # plans built in Python are checked like files
     else:
         plan = plan_from_data(plan)
         name = json.dumps(plan.to_data(), separators=(",", ":"), sort_keys=True)

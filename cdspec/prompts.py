@@ -354,8 +354,16 @@ def markdown_to_text(markdown: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """One blank line at most between blocks, one newline at the end."""
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    """One blank line at most between blocks (code blocks kept exact), one newline at the end."""
+    out: list[str] = []
+    in_code = False
+    for line in text.strip("\n").split("\n"):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and not line.strip() and out and not out[-1].strip():
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def prompt_fingerprint(format: str, messages: Sequence[Mapping[str, str]]) -> str:

@@ -115,10 +115,35 @@ def test_plans_by_name_and_as_data() -> None:
     assert v.plan_from_data(v.plan_from_data(data).to_data()) == v.plan_from_data(data)
     with pytest.raises(PlanError, match=r"has no plan 'other' \(its plans: sweep\)"):
         v.variants(task, "other")
-    with pytest.raises(PlanError, match="no plan kind 'depth'"):
+    with pytest.raises(PlanError, match="/depth: unexpected property 'depth'"):
         v.variants(task, {"depth": {}})
-    with pytest.raises(PlanError, match="exactly one key"):
+    with pytest.raises(PlanError, match="too many properties"):
         v.variants(task, {"depths": {}, "single": {}})
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ({"targets": [{"language": "go"}]}, "/targets/0: missing required property 'framework'"),
+        ({"templates": "default"}, "/templates: expected array, got string"),
+        ({"contracts": ["full"]}, "/contracts/0: expected one of 'verbatim', 'summary', got 'full'"),
+        ({"single": {"bogus": 1}}, "/single/bogus: unexpected property 'bogus'"),
+        ({"product": [{"depths": {"min": "1"}}]}, "/product/0/depths/min: expected integer, got string"),
+    ],
+)
+def test_plan_data_is_checked_before_use(plan: dict[str, object], message: str) -> None:
+    """Plan data given in Python is checked against the schema, like plans in files."""
+    with pytest.raises(PlanError) as info:
+        v.variants(LIBRARY, plan)
+    assert str(info.value) == f"invalid plan: {message}"
+    with pytest.raises(PlanError, match="/single/bogus"):
+        v.variants(LIBRARY, v.Plan("single", {"bogus": 1}))
+
+
+def test_choices_without_groups_changes_nothing() -> None:
+    """Once the groups are gone, choices() passes variants through with no step."""
+    made = v.variants(LIBRARY, v.product(v.depths(0, 1), v.choices()))
+    assert [x.provenance.steps for x in made] == [("depth 0",), ("depth 1",)]
 
 
 def test_a_plan_that_makes_nothing_is_an_error() -> None:

@@ -171,3 +171,43 @@ def test_rendering_states_the_stack_and_only_it(task: Task, data: st.DataObject)
     assert prompt.constraint_ids == tuple(c.id for c in shallow.constraints)
     assert prompt.layers == tuple(layer.name for layer in shallow.stack)
     assert render(task, depth=k, format=prompt.format) == prompt
+
+
+def test_template_output_has_a_budget() -> None:
+    """Sections nested in sections multiply; past the budget rendering stops with an error."""
+    template = compile_template("{{#xs}}" * 6 + "x" + "{{/xs}}" * 6, name="nest")
+    assert len(template.render({"xs": [1, 2]})) == 2**6
+    with pytest.raises(TemplateError, match="passes 1000 characters"):
+        template.render({"xs": list(range(4))}, max_chars=1000)
+
+
+def test_mappings_are_not_printed() -> None:
+    """Printing a mapping (or a list of them) is an error, not a Python repr in a prompt."""
+    with pytest.raises(TemplateError, match=r"\{\{target\}\} is not a value to print"):
+        render(LIBRARY, template=PromptTemplate("bad", "{{target}}"))
+    with pytest.raises(TemplateError, match="is not a value to print"):
+        render(LIBRARY, template=PromptTemplate("bad", "{{layers}}"))
+
+
+def test_blank_lines_are_tidied_outside_code_blocks_only() -> None:
+    """Runs of blank lines collapse in prose, but the contract in a code block stays exact."""
+    template = PromptTemplate("t", "a\n\n\n\nb\n```yaml\n{{task.goal}}\n```\n")
+    task = attrs.evolve(LIBRARY, goal="first\n\n\nafter")
+    assert render(task, depth=0, template=template).text == "a\n\nb\n```yaml\nfirst\n\n\nafter\n```\n"
+
+
+def test_malformed_templates_fail_when_made_or_loaded(tmp_path: Path) -> None:
+    """A broken template is refused when built, and a task file holding one names the field."""
+    with pytest.raises(TemplateError, match="never closed"):
+        PromptTemplate("bad", "{{#layers}} never closed")
+    task_file = tmp_path / "task.yaml"
+    task_file.write_text(
+        cdspec.dump_task(LIBRARY.at_depth(0)) + "templates:\n  - name: bad\n    body: |\n      ok\n      {{#layers}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(cdspec.LoadError) as info:
+        cdspec.load_task(task_file)
+    (problem,) = info.value.problems
+    assert problem.pointer == "/templates/0/body"
+    assert problem.message == "line 2 of the template: {{#layers}} is never closed"
+    assert problem.line is not None
