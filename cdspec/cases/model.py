@@ -1,0 +1,197 @@
+"""Behavioural test cases as plain data.
+
+A :class:`Case` is a sequence of :class:`Step`\\ s; each step sends one
+:class:`Request` and checks :class:`Expectation`\\ s on the response. Values
+that only exist at run time are symbols, resolved by the runner:
+
+- ``{"$var": "token"}``: a value an earlier step captured (``capture`` maps a
+  variable name to a JSON pointer into that step's response body, or
+  ``"header:Name"`` for a response header);
+- ``{"$unique": "email"}`` (or ``"string"``): a value unique to this run and
+  case (``user-3f2a9c-0@example.com``), so cases never collide on unique
+  columns and runs do not depend on order or on a clean database.
+
+Everything here is JSON round-trippable: :meth:`Case.to_data` and
+:meth:`Case.from_data` (see ``schemas/case.schema.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from cdspec._frozen import JSON, FrozenDict, freeze, thaw
+
+__all__ = ["EXPECTATION_KINDS", "Case", "Expectation", "Request", "Step"]
+
+ExpectationKind = Literal["status", "content_type", "schema", "equals", "contains", "not_contains"]
+EXPECTATION_KINDS: tuple[str, ...] = ("status", "content_type", "schema", "equals", "contains", "not_contains")
+"""What an expectation can check:
+
+- ``status``: the status code is one of ``statuses`` (``"200"``, ``"4XX"``);
+- ``content_type``: the response's media type is ``media_type``;
+- ``schema``: the JSON body is valid against ``schema`` (a self-contained
+  JSON Schema, dialect ``dialect``);
+- ``equals``: the value at ``pointer`` in the body equals ``value``;
+- ``contains``: the array at ``pointer`` has an item whose fields equal ``match``;
+- ``not_contains``: it has none.
+"""
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> FrozenDict:
+    frozen: FrozenDict = freeze(dict(value or {}))
+    return frozen
+
+
+@attrs.frozen
+class Request:
+    """One HTTP request, with symbols (``$var``, ``$unique``) still unresolved.
+
+    ``path`` is the contract's path template (``/books/{bookId}``);
+    ``path_params`` fills it. ``query`` values are strings or lists of
+    strings (a repeated key). ``auth`` says which credentials to send:
+    ``"none"``, or the name of a captured variable holding a bearer token,
+    or ``"invalid"`` for a well-formed but wrong one.
+    """
+
+    method: str
+    path: str
+    operation: str | None = None
+    path_params: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    query: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    headers: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    body: JSON = attrs.field(converter=freeze, default=None)
+    has_body: bool = False
+    content_type: str | None = None
+    auth: str = "none"
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"method": self.method, "path": self.path}
+        if self.operation is not None:
+            data["operation"] = self.operation
+        for name in ("path_params", "query", "headers"):
+            if getattr(self, name):
+                data[name] = thaw(getattr(self, name))
+        if self.has_body:
+            data["body"] = thaw(self.body)
+        if self.content_type is not None:
+            data["content_type"] = self.content_type
+        if self.auth != "none":
+            data["auth"] = self.auth
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Request:
+        return cls(
+            method=data["method"],
+            path=data["path"],
+            operation=data.get("operation"),
+            path_params=data.get("path_params"),
+            query=data.get("query"),
+            headers=data.get("headers"),
+            body=data.get("body"),
+            has_body="body" in data,
+            content_type=data.get("content_type"),
+            auth=data.get("auth", "none"),
+        )
+
+
+@attrs.frozen
+class Expectation:
+    """One check on a response: its ``kind``, its arguments, and what it means."""
+
+    kind: ExpectationKind
+    args: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    description: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        return {"kind": self.kind, **thaw(self.args), **({"description": self.description} if self.description else {})}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Expectation:
+        args = {k: v for k, v in data.items() if k not in ("kind", "description")}
+        return cls(data["kind"], args, data.get("description", ""))
+
+
+def _expectations(value: Iterable[Expectation]) -> tuple[Expectation, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Step:
+    """A request, the checks on its response, and the values to keep for later steps."""
+
+    name: str
+    request: Request
+    expect: tuple[Expectation, ...] = attrs.field(converter=_expectations, default=())
+    capture: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "request": self.request.to_data(),
+            "expect": [e.to_data() for e in self.expect],
+        }
+        if self.capture:
+            data["capture"] = thaw(self.capture)
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Step:
+        return cls(
+            name=data["name"],
+            request=Request.from_data(data["request"]),
+            expect=tuple(Expectation.from_data(e) for e in data.get("expect", ())),
+            capture=data.get("capture"),
+        )
+
+
+def _steps(value: Iterable[Step]) -> tuple[Step, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Case:
+    """A behavioural test case: an id, what kind of case it is, and its steps.
+
+    ``kind`` is ``"lifecycle"``, ``"negative"``, ``"security"``,
+    ``"response"`` or ``"scenario"`` (declared in the task file);
+    ``operations`` are the contract operations it exercises.
+    """
+
+    id: str
+    kind: str
+    title: str
+    steps: tuple[Step, ...] = attrs.field(converter=_steps)
+    task_id: str = ""
+    operations: tuple[str, ...] = attrs.field(converter=tuple, default=())
+
+    @property
+    def assertions(self) -> int:
+        """How many expectations the case checks."""
+        return sum(len(step.expect) for step in self.steps)
+
+    def to_data(self) -> dict[str, Any]:
+        """The case as one JSON object (a line of a cases JSONL file)."""
+        return {
+            "id": self.id,
+            "task_id": self.task_id,
+            "kind": self.kind,
+            "title": self.title,
+            "operations": list(self.operations),
+            "steps": [s.to_data() for s in self.steps],
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Case:
+        """The case back from :meth:`to_data` (data already checked against the schema)."""
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            title=data["title"],
+            steps=[Step.from_data(s) for s in data["steps"]],
+            task_id=data.get("task_id", ""),
+            operations=tuple(data.get("operations", ())),
+        )
