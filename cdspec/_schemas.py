@@ -20,7 +20,7 @@ from .errors import Problem
 
 __all__ = ["SCHEMA_NAMES", "best_error", "document_problems", "schema", "schema_problems"]
 
-SCHEMA_NAMES = ("task", "layer", "variant", "manifest")
+SCHEMA_NAMES = ("task", "layer", "variant", "manifest", "case")
 """The file formats cdspec reads and writes, by schema name."""
 
 

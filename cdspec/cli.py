@@ -18,10 +18,11 @@ from ._version import __version__
 from .contract import Contract
 from .errors import CdspecError
 from .kinds import BUILTIN_KINDS, KindRegistry
-from .load import dump_manifest, dump_variants, load_file, load_task
+from .load import dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
 from .plans import Variants, variants
 from .prompts import FORMATS, Prompt, render
+from .run import run_cases
 
 __all__ = ["main", "run"]
 
@@ -236,6 +237,26 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        cases = load_cases(args.cases)
+        report = run_cases(
+            cases, base_url=args.base_url, request_timeout=args.request_timeout, case_timeout=args.case_timeout
+        )
+    except CdspecError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    if args.json:
+        out.write(json.dumps(report.to_data(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(report.summary() + "\n")
+        for failure in report.failures()[:50]:
+            out.write(f"  FAIL {failure.case_id} / {failure.step} [{failure.kind}]: {failure.reason}\n")
+        if len(report.failures()) > 50:
+            out.write(f"  ... {len(report.failures()) - 50} more failures (--json lists them all)\n")
+    return 0 if report.passed == report.total else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdspec",
@@ -278,6 +299,16 @@ def _parser() -> argparse.ArgumentParser:
     variants_cmd.add_argument("--skipped", action="store_true", help="list the skipped combinations and why")
     common(variants_cmd)
     variants_cmd.set_defaults(run=_variants)
+
+    run_cmd = commands.add_parser(
+        "run", help="run a cases JSONL file against a live backend; exit 1 if any assertion fails"
+    )
+    run_cmd.add_argument("cases", metavar="CASES")
+    run_cmd.add_argument("--base-url", required=True, metavar="URL", help="the backend, e.g. http://127.0.0.1:8000")
+    run_cmd.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
+    run_cmd.add_argument("--case-timeout", type=float, default=60.0, metavar="SECONDS")
+    run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    run_cmd.set_defaults(run=_run)
 
     kinds = commands.add_parser("kinds", help="list the constraint kinds")
     kinds.add_argument("--kinds", metavar="MODULE:ATTR", help="a KindRegistry of your own constraint kinds")

@@ -47,6 +47,7 @@ from ._source import (
     read_source,
     resolve_pointer,
 )
+from .cases.model import Case
 from .contract import Contract, contract_problems
 from .errors import CdspecError, ContractError, LoadError, Problem, TemplateError, unknown_kind_message
 from .kinds import BUILTIN_KINDS, KindRegistry
@@ -56,9 +57,11 @@ from .plans import Variant, Variants, variant_id
 from .prompts import prompt_fingerprint
 
 __all__ = [
+    "dump_cases",
     "dump_manifest",
     "dump_task",
     "dump_variants",
+    "load_cases",
     "load_contract",
     "load_file",
     "load_layer",
@@ -796,6 +799,56 @@ def _variant_problems(variant: Variant, data: Mapping[str, Any]) -> list[Problem
     return problems
 
 
+def _jsonl_records(file: Path, name: str, schema_name: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    """The lines of a JSONL file that are valid against ``schema_name``, and the problems of the others.
+
+    Each problem names the file and the line; its pointer is inside that
+    line's object. Blank lines are ignored.
+    """
+    problems: list[Problem] = []
+    records: list[tuple[int, Any]] = []
+
+    def add(found: Iterable[Problem], number: int) -> None:
+        problems.extend(attrs.evolve(p, file=name, line=number) for p in found)
+
+    for number, raw in _numbered_lines(file, name):
+        if raw is None:
+            add([Problem(f"line is longer than the {MAX_JSONL_LINE_BYTES} bytes allowed")], number)
+            continue
+        if not raw.strip(b" \t\r\n"):
+            continue
+        if b"\x00" in raw:  # the rest is binary too: one problem says it
+            add([Problem("binary data (contains NUL bytes), expected JSONL text")], number)
+            break
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            add([Problem(f"not UTF-8 text (bad byte at column {exc.start + 1})")], number)
+            continue
+        try:
+            data = parse_text(text, name=name, format="json").data
+        except LoadError as exc:
+            add(exc.problems, number)
+            continue
+        shape = schema_problems(packaged_schema(schema_name), data)
+        if shape:
+            add(shape, number)
+            continue
+        records.append((number, data))
+    return records, problems
+
+
+def _repeated_ids(records: Iterable[tuple[int, Any]], name: str) -> list[Problem]:
+    first_on: dict[str, int] = {}
+    problems = []
+    for number, data in records:
+        if data["id"] in first_on:
+            message = f"id {data['id']!r} is already on line {first_on[data['id']]}"
+            problems.append(Problem(message, file=name, pointer="/id", line=number))
+        first_on.setdefault(data["id"], number)
+    return problems
+
+
 def load_variants(path: str | os.PathLike[str]) -> Variants:
     """Read a variants JSONL file (see :func:`dump_variants`) back as :class:`~cdspec.Variants`.
 
@@ -813,44 +866,39 @@ def load_variants(path: str | os.PathLike[str]) -> Variants:
     name = _display(file)
 
     def load() -> Variants:
-        problems: list[Problem] = []
-        items: list[Variant] = []
-        first_on: dict[str, int] = {}
-
-        def add(found: Iterable[Problem], number: int) -> None:
-            problems.extend(attrs.evolve(p, file=name, line=number) for p in found)
-
-        for number, raw in _numbered_lines(file, name):
-            if raw is None:
-                add([Problem(f"line is longer than the {MAX_JSONL_LINE_BYTES} bytes allowed")], number)
-                continue
-            if not raw.strip(b" \t\r\n"):
-                continue
-            if b"\x00" in raw:  # the rest is binary too: one problem says it
-                add([Problem("binary data (contains NUL bytes), expected JSONL text")], number)
-                break
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                add([Problem(f"not UTF-8 text (bad byte at column {exc.start + 1})")], number)
-                continue
-            try:
-                data = parse_text(text, name=name, format="json").data
-            except LoadError as exc:
-                add(exc.problems, number)
-                continue
-            shape = schema_problems(packaged_schema("variant"), data)
-            if shape:
-                add(shape, number)
-                continue
+        records, problems = _jsonl_records(file, name, "variant")
+        items = []
+        for number, data in records:
             variant = Variant.from_data(data)
-            add(_variant_problems(variant, data), number)
-            if variant.id in first_on:
-                add([Problem(f"id {variant.id!r} is already on line {first_on[variant.id]}", pointer="/id")], number)
-            first_on.setdefault(variant.id, number)
+            problems.extend(attrs.evolve(p, file=name, line=number) for p in _variant_problems(variant, data))
             items.append(variant)
+        problems.extend(_repeated_ids(records, name))
         if problems:
-            raise LoadError(problems)
+            raise LoadError(sorted(problems, key=lambda p: p.line or 0))
         return Variants(tuple(items))
+
+    return _safely(name, load)
+
+
+def dump_cases(cases: Iterable[Case]) -> str:
+    """Cases as JSONL: one :meth:`Case.to_data` object per line, deterministic."""
+    return "".join(_jsonl_line(case.to_data()) + "\n" for case in cases)
+
+
+def load_cases(path: str | os.PathLike[str]) -> tuple[Case, ...]:
+    """Read a cases JSONL file (``schemas/case.schema.json`` per line).
+
+    Raises :class:`~cdspec.LoadError` listing every problem with file, line
+    and pointer; ids must be unique. Nothing else escapes.
+    """
+    file = Path(path).absolute()
+    name = _display(file)
+
+    def load() -> tuple[Case, ...]:
+        records, problems = _jsonl_records(file, name, "case")
+        problems.extend(_repeated_ids(records, name))
+        if problems:
+            raise LoadError(sorted(problems, key=lambda p: p.line or 0))
+        return tuple(Case.from_data(data) for _, data in records)
 
     return _safely(name, load)

@@ -386,3 +386,42 @@ def test_cases_round_trip_as_data() -> None:
     """A case survives to_data/from_data unchanged."""
     case = lifecycle()
     assert Case.from_data(json.loads(json.dumps(case.to_data()))) == case
+
+
+def test_cases_files_and_the_run_command(tmp_path: Any) -> None:
+    """`cdspec run` reads a cases JSONL file, runs it over HTTP and exits 1 on failures."""
+    import io as _io
+
+    from cdspec import LoadError
+    from cdspec.cli import main
+    from cdspec.load import dump_cases, load_cases
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(dump_cases([simple_case(), lifecycle()]), encoding="utf-8")
+    assert load_cases(path) == (simple_case(), lifecycle())
+
+    def ok(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
+
+    path.write_text(dump_cases([simple_case()]), encoding="utf-8")
+    with server(ok) as url:
+        out = _io.StringIO()
+        assert main(["run", str(path), "--base-url", url], out=out, err=_io.StringIO()) == 0
+        assert out.getvalue() == "2/2 assertions passed (100.0%); 0 of 1 cases failed\n"
+    out, err = _io.StringIO(), _io.StringIO()
+    assert main(["run", str(path), "--base-url", "http://127.0.0.1:9"], out=out, err=err) == 1
+    assert "FAIL m / get [status]: connection refused" in out.getvalue()
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "kind": "weird", "title": "t", "steps": []}\nnot json\n', encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load_cases(bad)
+    lines = [(p.line, p.pointer) for p in info.value.problems]
+    assert lines[0] == (1, "/kind")
+    assert (2, "") in lines
+    err = _io.StringIO()
+    assert main(["run", str(bad), "--base-url", "http://127.0.0.1:9"], out=_io.StringIO(), err=err) == 1
+    assert err.getvalue().startswith(f"{bad}:1: /kind: expected one of")
