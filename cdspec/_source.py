@@ -23,7 +23,7 @@ import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import yaml
@@ -38,6 +38,7 @@ __all__ = [
     "array_index",
     "dump_yaml",
     "escape_pointer",
+    "open_regular",
     "parse_text",
     "pointer_tokens",
     "read_source",
@@ -577,35 +578,14 @@ def parse_text(text: str, *, name: str, format: str = "yaml") -> Source:
     return source
 
 
-def _read_bytes(path: Path, name: str) -> bytes:
-    """The bytes of a regular file, at most ``MAX_FILE_BYTES`` of them.
+def open_regular(path: Path, name: str) -> BinaryIO:
+    """A regular file opened for reading; a :class:`LoadError` naming ``name`` otherwise.
 
-    Opened without blocking and checked before reading: a FIFO or a device
-    (``/dev/zero``) would otherwise hang or fill memory.
+    Opened without blocking and checked before anything is read: a FIFO or a
+    device (``/dev/zero``) would otherwise hang or never end.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode):
-            raise LoadError([Problem("not a regular file (a pipe or a device?)", file=name)])
-        if info.st_size > MAX_FILE_BYTES:
-            raise LoadError(
-                [Problem(f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed", file=name)]
-            )
-        raw = file.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:  # it grew since fstat
-        raise LoadError([Problem(f"file is more than the {MAX_FILE_BYTES} bytes allowed", file=name)])
-    return raw
-
-
-def read_source(path: Path, *, name: str) -> Source:
-    """Read and parse one file; ``name`` is how problems will name it."""
     try:
-        raw = _read_bytes(path, name)
-    except LoadError:
-        raise
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise LoadError([Problem("no such file", file=name)]) from None
     except IsADirectoryError:
@@ -614,6 +594,26 @@ def read_source(path: Path, *, name: str) -> Source:
         raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
     except ValueError as exc:  # a path with a NUL byte in it
         raise LoadError([Problem(f"cannot read: {exc}", file=name)]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        message = "is a directory, not a file" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
+        raise LoadError([Problem(message, file=name)])
+    return os.fdopen(fd, "rb")
+
+
+def read_source(path: Path, *, name: str) -> Source:
+    """Read and parse one file (at most ``MAX_FILE_BYTES``); ``name`` is how problems will name it."""
+    with open_regular(path, name) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError([Problem(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed", file=name)])
+        try:
+            raw = file.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    if len(raw) > MAX_FILE_BYTES:  # it grew since fstat
+        raise LoadError([Problem(f"file is more than the {MAX_FILE_BYTES} bytes allowed", file=name)])
     if b"\x00" in raw:
         raise LoadError([Problem("binary file (contains NUL bytes), expected YAML or JSON text", file=name)])
     try:

@@ -25,7 +25,6 @@ import functools
 import io
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -42,6 +41,7 @@ from ._source import (
     array_index,
     dump_yaml,
     escape_pointer,
+    open_regular,
     parse_text,
     pointer_tokens,
     read_source,
@@ -739,22 +739,7 @@ def dump_manifest(variants: Iterable[Variant], *, format: Literal["jsonl", "csv"
 
 def _numbered_lines(path: Path, name: str) -> Iterator[tuple[int, bytes | None]]:
     """The lines of a regular file, numbered from 1; ``None`` for a line that is too long."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise LoadError([Problem("no such file", file=name)]) from None
-    except IsADirectoryError:
-        raise LoadError([Problem("is a directory, not a file", file=name)]) from None
-    except OSError as exc:
-        raise LoadError([Problem(f"cannot read: {exc.strerror or exc}", file=name)]) from None
-    except ValueError as exc:  # a path with a NUL byte in it
-        raise LoadError([Problem(f"cannot read: {exc}", file=name)]) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
-        os.close(fd)
-        message = "is a directory, not a file" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
-        raise LoadError([Problem(message, file=name)])
-    with os.fdopen(fd, "rb") as file:
+    with open_regular(path, name) as file:
         number = 0
         while line := file.readline(MAX_JSONL_LINE_BYTES + 1):
             number += 1
