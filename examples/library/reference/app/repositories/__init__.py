@@ -1,0 +1,1 @@
+"""The only package that touches the database: the engine, the session, every query."""

@@ -1,0 +1,1 @@
+"""The lending rules. No HTTP here: failures are raised as app.services.errors."""
