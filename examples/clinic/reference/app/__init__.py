@@ -1,0 +1,1 @@
+"""Clinic Appointments API: the cdspec clinic example's reference implementation."""
