@@ -18,6 +18,7 @@ from .errors import (
     TemplateError,
     UnknownKindError,
     UnknownLayerError,
+    UnsatisfiableSchemaError,
 )
 from .kinds import BUILTIN_KINDS, Kind, KindRegistry
 from .load import (
@@ -69,6 +70,7 @@ __all__ = [
     "TemplateError",
     "UnknownKindError",
     "UnknownLayerError",
+    "UnsatisfiableSchemaError",
     "Variant",
     "Variants",
     "__version__",

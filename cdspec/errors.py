@@ -24,6 +24,7 @@ __all__ = [
     "TemplateError",
     "UnknownKindError",
     "UnknownLayerError",
+    "UnsatisfiableSchemaError",
 ]
 
 
@@ -98,6 +99,18 @@ def _rebuild_composition_error(message: str, layer: str, other: str) -> Composit
 
 class SelectionError(CdspecError, ValueError):
     """A depth out of the stack's range, or a layer selected twice."""
+
+
+class UnsatisfiableSchemaError(CdspecError, ValueError):
+    """No value can satisfy a schema: ``pointer`` names the subschema, ``reason`` says why."""
+
+    def __init__(self, pointer: str, reason: str) -> None:
+        self.pointer = pointer
+        self.reason = reason
+        super().__init__(f"unsatisfiable schema at {pointer}: {reason}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.pointer, self.reason))
 
 
 class UnknownKindError(CdspecError, LookupError):

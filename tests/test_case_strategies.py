@@ -667,10 +667,14 @@ UNSATISFIABLE = {
 
 @pytest.mark.parametrize("name", sorted(UNSATISFIABLE))
 def test_unsatisfiable_schemas_raise_with_a_pointer(name: str) -> None:
-    """A schema no value satisfies raises CdspecError at once, naming the offending subschema's pointer."""
+    """A schema no value satisfies raises UnsatisfiableSchemaError at once, naming the offending subschema's pointer."""
     schema, pointer = UNSATISFIABLE[name]
-    with pytest.raises(CdspecError, match=rf"unsatisfiable schema at {re.escape(pointer)}: "):
+    with pytest.raises(
+        cdspec.UnsatisfiableSchemaError, match=rf"unsatisfiable schema at {re.escape(pointer)}: "
+    ) as info:
         from_schema(schema)
+    assert info.value.pointer == pointer
+    assert info.value.reason
 
 
 def test_pointers_inside_a_contract_are_document_pointers() -> None:

@@ -46,7 +46,7 @@ from hypothesis.errors import InvalidArgument
 
 from cdspec._frozen import JSON, json_type
 from cdspec._source import escape_pointer
-from cdspec.errors import CdspecError
+from cdspec.errors import CdspecError, UnsatisfiableSchemaError
 
 from ._formats import FORMATS, format_strategy
 from ._regex import INF, PRINTABLE, Check, compile_pattern, filtered, regex_strategy
@@ -1373,11 +1373,11 @@ def compile_schema(
     try:
         return compiler.compile([(schema, pointer)], _Ctx()).strategy
     except Unsatisfiable as exc:
-        raise CdspecError(f"unsatisfiable schema at {exc.pointer}: {exc.reason}") from None
+        raise UnsatisfiableSchemaError(exc.pointer, exc.reason) from None
     except _Cycle as exc:
-        raise CdspecError(
-            f"unsatisfiable schema at {exc.pointer}: it refers back to {exc.ref or 'itself'} on every path"
-            f" (no finite value within max_depth={max_depth})"
+        raise UnsatisfiableSchemaError(
+            exc.pointer,
+            f"it refers back to {exc.ref or 'itself'} on every path (no finite value within max_depth={max_depth})",
         ) from None
     except RecursionError:
         raise CdspecError("the schema nests too deeply to compile") from None
