@@ -36,7 +36,6 @@ os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonsc
 
 import argparse
 import cProfile
-import datetime
 import gc
 import json
 import platform
@@ -46,10 +45,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import _common
 import yaml
 
 import cdspec
@@ -638,18 +637,6 @@ _PHASES = (
 )
 
 
-def _where(filename: str, lineno: int, function: str) -> str:
-    """``package/module.py:line(function)``: the path from the package down."""
-    path = filename.replace(os.sep, "/")
-    for marker in ("/site-packages/", "/lib/python3", str(Path(__file__).resolve().parent.parent) + "/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            if marker == "/lib/python3":  # the standard library: drop "11/"
-                path = path.split("/", 1)[-1]
-            break
-    return f"{path}:{lineno}({function})"
-
-
 def profile_load(task_path: Path, top: int) -> str:
     """One load under cProfile: its phases and the ``top`` functions by cumulative time."""
     profiler = cProfile.Profile()
@@ -676,18 +663,8 @@ def profile_load(task_path: Path, top: int) -> str:
     ranked = sorted(stats.items(), key=lambda item: -item[1][3])[:top]
     for (file, lineno, function), (primitive, calls, tottime, cumtime, _) in ranked:
         ncalls = str(calls) if calls == primitive else f"{calls}/{primitive}"
-        lines.append(f"  {ncalls:>14} {tottime:>8.3f} {cumtime:>8.3f}  {_where(file, lineno, function)}")
+        lines.append(f"  {ncalls:>14} {tottime:>8.3f} {cumtime:>8.3f}  {_common.where(file, lineno, function)}")
     return "\n".join(lines)
-
-
-def _versions() -> dict[str, str]:
-    found = {}
-    for name in ("cdspec", "openapi-spec-validator", "jsonschema", "referencing", "PyYAML", "cattrs", "attrs"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover
-            found[name] = "?"
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -761,11 +738,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         result = {
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "versions": _versions(),
+            **_common.environment(
+                ("cdspec", "openapi-spec-validator", "jsonschema", "referencing", "PyYAML", "cattrs", "attrs")
+            ),
             "validator_backend": get_validator_backend(),
             "operations": args.operations,
             "schemas": len(spec["components"]["schemas"]),

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime
 import gc
 import json
 import os
@@ -35,10 +34,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import _common
 import attrs
 
 import cdspec
@@ -123,18 +122,6 @@ def measure(base: cdspec.Task, count: int, repeat: int, out: Path) -> tuple[list
     return runs, writer
 
 
-def _where(filename: str, lineno: int, function: str) -> str:
-    """``package/module.py:line(function)``: the path from the package down."""
-    path = filename.replace(os.sep, "/")
-    for marker in ("/site-packages/", "/lib/python3", str(REPO) + "/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            if marker == "/lib/python3":  # the standard library: drop "11/"
-                path = path.split("/", 1)[-1]
-            break
-    return f"{path}:{lineno}({function})"
-
-
 def profile_run(base: cdspec.Task, count: int, out: Path, top: int) -> str:
     """One run under cProfile: the ``top`` functions by cumulative time, then by own time."""
     _, dump = _writer()
@@ -156,20 +143,10 @@ def profile_run(base: cdspec.Task, count: int, out: Path, top: int) -> str:
             ncalls = str(calls) if calls == primitive else f"{calls}/{primitive}"
             share = (cumtime if column == 3 else tottime) / total
             lines.append(
-                f"  {ncalls:>14} {tottime:>8.3f} {cumtime:>8.3f} {share:>6.1%}  {_where(file, lineno, function)}"
+                f"  {ncalls:>14} {tottime:>8.3f} {cumtime:>8.3f} {share:>6.1%}  {_common.where(file, lineno, function)}"
             )
         lines.append("")
     return "\n".join(lines)
-
-
-def _versions() -> dict[str, str]:
-    found = {}
-    for name in ("cdspec", "PyYAML", "attrs"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover
-            found[name] = "?"
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,11 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         result = {
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "versions": _versions(),
+            **_common.environment(("cdspec", "PyYAML", "attrs")),
             "tasks": args.tasks,
             "variants_per_task": VARIANTS_PER_TASK,
             "prompts": prompts,
