@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from ._frozen import JSON, FrozenDict, json_type, thaw
 from ._source import array_index, escape_pointer, pointer_tokens
 from .errors import Problem
 
-__all__ = ["SCHEMA_NAMES", "best_error", "document_problems", "schema", "schema_problems"]
+__all__ = ["SCHEMA_NAMES", "best_error", "schema", "schema_problems"]
 
 SCHEMA_NAMES = ("task", "layer", "variant", "manifest", "case")
 """The file formats cdspec reads and writes, by schema name."""
@@ -144,8 +143,3 @@ def _order(instance: JSON, pointer: str) -> list[int]:
         else:
             key.append(0)
     return key
-
-
-def document_problems(name: str, instance: JSON) -> Iterator[Problem]:
-    """Violations of cdspec's schema ``name`` by ``instance``."""
-    yield from schema_problems(schema(name), instance)

@@ -106,11 +106,7 @@ def _show_contract(contract: Contract, out: TextIO) -> None:
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
-    try:
-        value = load_file(args.path, kinds=kinds, root=args.root)
-    except CdspecError as exc:
-        err.write(f"{exc}\n")
-        return 1
+    value = load_file(args.path, kinds=kinds, root=args.root)
     if isinstance(value, Task):
         _show_task(value, kinds, out)
     elif isinstance(value, Contract):
@@ -140,20 +136,16 @@ def _list_kinds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
     layers = None if args.layers is None else [name.strip() for name in args.layers.split(",") if name.strip()]
-    try:
-        task = load_task(args.task, kinds=kinds, root=args.root)
-        prompt: Prompt = render(
-            task,
-            depth=args.depth,
-            layers=layers,
-            template=args.template,
-            format=args.format,
-            contract=args.contract,
-            kinds=kinds,
-        )
-    except CdspecError as exc:
-        err.write(f"{exc}\n")
-        return 1
+    task = load_task(args.task, kinds=kinds, root=args.root)
+    prompt: Prompt = render(
+        task,
+        depth=args.depth,
+        layers=layers,
+        template=args.template,
+        format=args.format,
+        contract=args.contract,
+        kinds=kinds,
+    )
     if args.json:
         out.write(json.dumps(prompt.to_data(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -202,12 +194,8 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         and os.path.abspath(args.out) == os.path.abspath(args.manifest)
     ):
         raise _UsageError("--out and --manifest name the same file")
-    try:
-        task = load_task(args.task, kinds=kinds, root=args.root)
-        made = variants(task, args.plan, kinds=kinds)
-    except CdspecError as exc:
-        err.write(f"{exc}\n")
-        return 1
+    task = load_task(args.task, kinds=kinds, root=args.root)
+    made = variants(task, args.plan, kinds=kinds)
     outputs: list[tuple[str, str]] = []
     if args.out is not None:
         outputs.append((args.out, dump_variants(made)))
@@ -238,14 +226,12 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        cases = load_cases(args.cases)
-        report = run_cases(
-            cases, base_url=args.base_url, request_timeout=args.request_timeout, case_timeout=args.case_timeout
-        )
-    except CdspecError as exc:
-        err.write(f"{exc}\n")
-        return 1
+    report = run_cases(
+        load_cases(args.cases),
+        base_url=args.base_url,
+        request_timeout=args.request_timeout,
+        case_timeout=args.case_timeout,
+    )
     if args.json:
         out.write(json.dumps(report.to_data(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -328,6 +314,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except _UsageError as exc:
         err.write(f"cdspec: error: {exc}\n")
         return 2
+    except CdspecError as exc:  # bad input: every problem on its own line, no traceback
+        err.write(f"{exc}\n")
+        return 1
     return status
 
 

@@ -443,23 +443,14 @@ def _converter() -> Any:
     return conv
 
 
-def _structure(data: JSON, cls: type[_T], loader: _Loader, root: JSON, *, origin: str | None = None) -> _T:
-    """Structure validated data; model-level problems are placed in the files."""
+def _structure(build: Callable[[], _T], loader: _Loader, root: JSON) -> _T:
+    """Build the model from validated data; a :class:`LoadError` it raises is placed in the files."""
     try:
-        value: _T = (
-            _build_task(data, origin)  # type: ignore[assignment]  # cls is Task here
-            if cls is Task
-            else _converter().structure(data, cls)
-        )
+        return build()
     except LoadError as exc:
         loader.report(root, exc.problems)
         loader.check()
         raise
-    except CdspecError:
-        raise
-    except Exception as exc:
-        raise LoadError([Problem(f"cannot build {cls.__name__}: {exc}")]) from None
-    return value
 
 
 def _without_schema_key(data: JSON) -> JSON:
@@ -565,7 +556,7 @@ def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
     if in_contract and not shape and len(loader.problems) == before:
         raise ContractError(dict.fromkeys(loader.problems))
     loader.check()
-    task = _structure(data, Task, loader, data, origin=str(path) if path else None)
+    task = _structure(lambda: _build_task(data, str(path) if path else None), loader, data)
     loader.report(data, unknown_names(task))
     if task.feature is not None and path is not None:
         loader.report(data, _baseline_problems(loader, path.parent / task.feature.baseline))
@@ -618,7 +609,8 @@ def load_layer(
         loader.check()
         loader.validate_layer(data, data, "")
         loader.check()
-        return _structure(_without_schema_key(data), Layer, loader, data)
+        layer: Layer = _structure(lambda: _converter().structure(_without_schema_key(data), Layer), loader, data)
+        return layer
 
     return _safely(_display(file), load)
 

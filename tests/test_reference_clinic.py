@@ -13,20 +13,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 
 import cdspec
+from cdspec.cases import schema_validator
+
+from .servers import free_port, serving
 
 CLINIC = Path(__file__).resolve().parent.parent / "examples" / "clinic"
 REFERENCE = CLINIC / "reference"
@@ -69,29 +69,13 @@ def test_reference_tests_pass() -> None:
     assert " skipped" not in output
 
 
-def _inline(schema: Any) -> Any:
-    if isinstance(schema, Mapping):
-        if "$ref" in schema:
-            return _inline(CONTRACT.resolve(schema["$ref"]))
-        return {key: _inline(value) for key, value in schema.items()}
-    if isinstance(schema, list | tuple):
-        return [_inline(item) for item in schema]
-    return schema
-
-
 def _conforms(operation_id: str, status: int, body: Any) -> None:
     response = CONTRACT.operation(operation_id).response(status)
     assert response is not None, f"{operation_id} documents no {status}"
     assert response.status == str(status)
-    validator = Draft202012Validator(_inline(response.schema()), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = schema_validator(response.schema(), document=CONTRACT, purpose="response")
     errors = [error.message for error in validator.iter_errors(body)]
     assert not errors, f"{operation_id} {status}: {errors} in {body}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
@@ -119,7 +103,7 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """``python -m app`` on a free loopback port and a fresh SQLite file."""
-    port = _free_port()
+    port = free_port()
     database = tmp_path / "clinic.sqlite3"
     env = _environment(
         HOST="127.0.0.1",
@@ -129,29 +113,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
         STAFF_EMAIL=STAFF["email"],
         STAFF_PASSWORD=STAFF["password"],
     )
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app"], cwd=REFERENCE, env=env, stdout=out, stderr=out)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"the server exited ({process.returncode}):\n{log.read_text()}"
-            try:
-                with urllib.request.urlopen(url + "/practitioners", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, f"the server did not answer in 30 s:\n{log.read_text()}"
-                time.sleep(0.1)
+    url = f"http://127.0.0.1:{port}"
+    with serving(
+        REFERENCE,
+        env,
+        tmp_path / "server.log",
+        lambda: urllib.request.urlopen(url + "/practitioners", timeout=2).close(),
+    ):
         assert database.exists(), "the tables are created at start-up"
         yield Server(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_reference_serves_the_contract(server: Server) -> None:

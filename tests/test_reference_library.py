@@ -16,18 +16,18 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 import cdspec
+from cdspec.cases import schema_validator
+
+from .servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "examples" / "library"
@@ -69,22 +69,6 @@ def test_the_reference_test_suite_passes() -> None:
 # -- a real server
 
 
-def _json_schema(node: Mapping[str, Any]) -> dict[str, Any]:
-    """An OpenAPI 3.0 schema of the contract as JSON Schema (references inlined, nullable, allOf)."""
-    if "$ref" in node:
-        return _json_schema(CONTRACT.resolve(node["$ref"]))
-    if "allOf" in node:
-        return {"allOf": [_json_schema(part) for part in node["allOf"]]}
-    schema = dict(node)
-    if "properties" in node:
-        schema["properties"] = {name: _json_schema(value) for name, value in node["properties"].items()}
-    if "items" in node:
-        schema["items"] = _json_schema(node["items"])
-    if schema.pop("nullable", False):
-        schema["type"] = [schema["type"], "null"]
-    return schema
-
-
 class Client:
     """HTTP/1.1 to the server; each response is checked against the contract."""
 
@@ -116,20 +100,15 @@ class Client:
             return None
         assert response.getheader("Content-Type", "").startswith("application/json")
         data = json.loads(raw)
-        jsonschema.validate(data, _json_schema(schema), cls=jsonschema.Draft4Validator)
+        errors = [e.message for e in schema_validator(schema, document=CONTRACT, purpose="response").iter_errors(data)]
+        assert not errors, f"{operation_id} {expect}: {errors} in {data}"
         return data
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
 def _serving(database: Path, log: Path) -> Iterator[Client]:
     """``python -m app`` on a free loopback port until the block ends; never left running."""
-    port = _free_port()
+    port = free_port()
     env = _env(
         HOST="127.0.0.1",
         PORT=str(port),
@@ -138,27 +117,9 @@ def _serving(database: Path, log: Path) -> Iterator[Client]:
         LIBRARIAN_EMAIL=LIBRARIAN["email"],
         LIBRARIAN_PASSWORD=LIBRARIAN["password"],
     )
-    with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app"], cwd=REFERENCE, env=env, stdout=out, stderr=out)
-    try:
-        client = Client(port)
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"the server exited with {process.returncode}:\n{log.read_text()}"
-            try:
-                client("listBooks", 200)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"the server did not answer within 30 s:\n{log.read_text()}"
-                time.sleep(0.1)
+    client = Client(port)
+    with serving(REFERENCE, env, log, lambda: client("listBooks", 200)):
         yield client
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_the_reference_serves_the_contract_over_http(tmp_path: Path) -> None:

@@ -1,0 +1,51 @@
+"""Starting a project's server for a test: a free loopback port, a readiness poll, always stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(
+    cwd: Path, env: Mapping[str, str], log: Path, ready: Callable[[], object], *, timeout: float = 30
+) -> Iterator[None]:
+    """Run ``python -m app`` in ``cwd`` until the block ends; never left running.
+
+    ``ready()`` is called until it stops raising ``OSError``; its output goes to
+    ``log``, which failures quote.
+    """
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "app"], cwd=cwd, env=dict(env), stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert process.poll() is None, f"the server exited with {process.returncode}:\n{log.read_text()}"
+            try:
+                ready()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (
+                    f"the server did not answer within {timeout:g} s:\n{log.read_text()}"
+                )
+                time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
