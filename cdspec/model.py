@@ -302,8 +302,10 @@ class Task:
     default stack) and raises :class:`~cdspec.LoadError` listing every
     problem otherwise. ``origin`` is the file the task was loaded from, if
     any; it takes no part in equality. ``templates`` are the task's own prompt
-    templates and ``plans`` its named variant plans (plain data, see
-    :mod:`cdspec.plans`).
+    templates, ``plans`` its named variant plans (plain data, see
+    :mod:`cdspec.plans`) and ``cases`` how behavioural cases are generated
+    (plain data: accounts, roles, per-operation settings and scenarios, see
+    :mod:`cdspec.cases`).
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
@@ -317,6 +319,7 @@ class Task:
     sections: tuple[Section, ...] = attrs.field(converter=_sections, default=())
     templates: tuple[PromptTemplate, ...] = attrs.field(converter=_templates, default=())
     plans: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
+    cases: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

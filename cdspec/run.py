@@ -15,16 +15,20 @@ the budget between requests applies.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import hashlib
 import http.client
 import inspect
 import io
 import json
+import os
+import re
 import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import attrs
 
@@ -373,33 +377,80 @@ class _Asgi:
 
 
 class _Missing(Exception):
-    """A $var that no earlier step captured."""
+    """A value the run does not have: a $var that no earlier step captured, an unset $env."""
+
+
+_DURATION = re.compile(r"^(-?)P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def _offset(duration: str) -> datetime.timedelta:
+    """An ISO 8601 duration of days, hours, minutes and seconds (``P2DT30M``, ``-PT1H``)."""
+    match = _DURATION.match(duration)
+    if match is None:
+        raise _Missing(f"$now {duration!r} is not an ISO 8601 duration like P2DT30M")
+    sign, days, hours, minutes, seconds = match.groups()
+    delta = datetime.timedelta(
+        days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+    )
+    return -delta if sign else delta
 
 
 class _Symbols:
-    def __init__(self, run_id: str, case_index: int) -> None:
+    def __init__(self, run_id: str, case_index: int, env: Mapping[str, str]) -> None:
         self.vars: dict[str, JSON] = {}
         self.prefix = f"{run_id}{case_index:x}"
+        self.run_number = int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big")
+        self.case_index = case_index
         self.counter = 0
+        self.env = env
+        self.now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
     def unique(self, kind: str) -> str:
         self.counter += 1
         token = f"{self.prefix}x{self.counter}"
         return f"user-{token}@example.com" if kind == "email" else f"u{token}"
 
+    def unique_digits(self, like: str, free: int) -> str:
+        """``like`` with its last ``free`` digits replaced by a number unique to this run and case."""
+        self.counter += 1
+        modulus = 10**free
+        number = (self.run_number + self.case_index * 1000 + self.counter) % modulus
+        digits = list(f"{number:0{free}d}")
+        out = list(like)
+        for position in range(len(out) - 1, -1, -1):
+            if not digits:
+                break
+            if out[position].isdigit():
+                out[position] = digits.pop()
+        return "".join(out)
+
     def resolve(self, value: JSON) -> JSON:
         if isinstance(value, Mapping):
+            if value.get("$unique") == "digits" and set(value) == {"$unique", "like", "free"}:
+                return self.unique_digits(str(value["like"]), int(value["free"]))
             if set(value) == {"$var"}:
                 name = value["$var"]
                 if name not in self.vars:
-                    raise _Missing(name)
+                    raise _Missing(f"variable {name!r} was not captured")
                 return self.vars[name]
             if set(value) == {"$unique"}:
                 return self.unique(str(value["$unique"]))
+            if set(value) == {"$env"}:
+                name = str(value["$env"])
+                if name not in self.env:
+                    raise _Missing(f"environment variable {name} is not set")
+                return self.env[name]
+            if set(value) == {"$now"}:
+                return (self.now + _offset(str(value["$now"]))).isoformat().replace("+00:00", "Z")
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+
+def _query_text(value: JSON) -> str:
+    """A query value as text: strings as they are, other scalars as JSON writes them (``true``, ``5``)."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _target(step: Step, symbols: _Symbols) -> tuple[str, dict[str, str], bytes | None]:
@@ -410,14 +461,14 @@ def _target(step: Step, symbols: _Symbols) -> tuple[str, dict[str, str], bytes |
     query = symbols.resolve(thaw(request.query))
     pairs: list[tuple[str, str]] = []
     for name, value in query.items():
-        pairs.extend((name, str(v)) for v in (value if isinstance(value, list) else [value]))
+        pairs.extend((name, _query_text(v)) for v in (value if isinstance(value, list) else [value]))
     target = path + ("?" + urlencode(pairs) if pairs else "")
     headers = {k: str(v) for k, v in symbols.resolve(thaw(request.headers)).items()}
     if request.auth == "invalid":
         headers["Authorization"] = "Bearer invalid-" + secrets.token_hex(8)
     elif request.auth != "none":
         if request.auth not in symbols.vars:
-            raise _Missing(request.auth)
+            raise _Missing(f"variable {request.auth!r} (the credentials) was not captured")
         headers["Authorization"] = f"Bearer {symbols.vars[request.auth]}"
     body = None
     if request.has_body:
@@ -455,6 +506,42 @@ def _matches_status(status: int, expected: Sequence[str]) -> bool:
     return any(e.upper() in (code, f"{code[0]}XX") for e in expected)
 
 
+def _schema_check(schema: JSON, body: JSON) -> tuple[bool, JSON, str]:
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import best_match
+
+    validator = Draft202012Validator(thaw(schema), format_checker=FormatChecker())
+    error = best_match(validator.iter_errors(body))
+    if error is None:
+        return True, None, ""
+    where = "".join(f"/{p}" for p in error.absolute_path) or "/"
+    return False, _short(body), f"body does not match the documented schema at {where}: {error.message}"
+
+
+def _documented(responses: Mapping[str, Any], response: _Response) -> tuple[bool, JSON, str]:
+    """Is the response one the contract documents: its status, then its media type and body?"""
+    code = str(response.status)
+    key = next((k for k in (code, f"{code[0]}XX", "default") if k in responses), None)
+    if key is None:
+        documented = ", ".join(responses)
+        return False, response.status, f"status {response.status} is not documented (documented: {documented})"
+    entry = responses[key]
+    media = entry.get("media_type")
+    if media is None:
+        return True, response.status, ""
+    observed = _media_type(response)
+    if observed != media:
+        return False, observed or None, f"status {code}: content type {observed or '(none)'}, expected {media}"
+    if "schema" not in entry:
+        return True, response.status, ""
+    try:
+        body = _json_body(response)
+    except _NotJson as exc:
+        return False, _short(response.body.decode("utf-8", "replace")), f"status {code}: {exc}"
+    ok, observed_body, reason = _schema_check(entry["schema"], body)
+    return ok, observed_body if not ok else response.status, f"status {code}: {reason}" if reason else ""
+
+
 def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> tuple[bool, JSON, str]:
     """(passed, observed, reason) of one expectation against a response."""
     args = expectation.args
@@ -467,20 +554,14 @@ def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> 
         observed = _media_type(response)
         ok = observed == args["media_type"]
         return ok, observed, "" if ok else f"content type {observed or '(none)'}, expected {args['media_type']}"
+    if kind == "documented":
+        return _documented(args["responses"], response)
     try:
         body = _json_body(response)
     except _NotJson as exc:
         return False, _short(response.body.decode("utf-8", "replace")), str(exc)
     if kind == "schema":
-        from jsonschema import Draft202012Validator, FormatChecker
-        from jsonschema.exceptions import best_match
-
-        validator = Draft202012Validator(thaw(args["schema"]), format_checker=FormatChecker())
-        error = best_match(validator.iter_errors(body))
-        if error is None:
-            return True, None, ""
-        where = "".join(f"/{p}" for p in error.absolute_path) or "/"
-        return False, _short(body), f"body does not match the documented schema at {where}: {error.message}"
+        return _schema_check(args["schema"], body)
     pointer = str(args.get("pointer", ""))
     try:
         value = resolve_pointer(body, pointer)
@@ -497,7 +578,7 @@ def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> 
             )
         match = symbols.resolve(thaw(args["match"]))
     except _Missing as missing:
-        return False, None, f"nothing to compare with: variable {missing.args[0]!r} was not captured"
+        return False, None, f"nothing to compare with: {missing}"
     if not isinstance(value, list):
         return False, _short(value), f"{pointer or '/'} is not an array"
     found = any(isinstance(item, Mapping) and all(item.get(k) == v for k, v in match.items()) for item in value)
@@ -522,6 +603,72 @@ def _capture(step: Step, response: _Response, symbols: _Symbols) -> None:
             continue
 
 
+MAX_PAGES = 200
+"""Pages of a paginated list walked at most for one contains / not_contains check."""
+
+
+def _walk_pages(
+    step: Step,
+    *,
+    target: str,
+    headers: Mapping[str, str],
+    transport: Any,
+    first: _Response,
+    deadline: float,
+    request_timeout: float,
+) -> _Response | None:
+    """The first page with the items of all pages, for a step whose request says how to page.
+
+    Pages are fetched until one is short or empty, ``max_pages`` (at most
+    :data:`MAX_PAGES`) is reached, or the time runs out; a page that fails
+    ends the walk with what was gathered.
+    """
+    pages = step.request.pages
+    if not pages or not any(e.kind in ("contains", "not_contains") for e in step.expect):
+        return None
+    pointer = str(pages["items"])
+    try:
+        body = _json_body(first)
+        items = list(resolve_pointer(body, pointer))
+    except (_NotJson, KeyError, TypeError):
+        return None
+    size = pages.get("size")
+    param = str(pages["param"])
+    position = int(pages.get("start", 1 if pages["style"] == "page" else 0))
+    limit = min(int(pages.get("max_pages", MAX_PAGES)), MAX_PAGES)
+    count = len(items)
+    path, _, query = target.partition("?")
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != param]
+    for _ in range(limit - 1):
+        if count == 0 or (isinstance(size, int) and count < size):
+            break
+        position += 1 if pages["style"] == "page" else count
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        page_target = path + "?" + urlencode([*pairs, (param, str(position))])
+        try:
+            page = transport.send(step.request.method, page_target, headers, None, min(request_timeout, left))
+            more = list(resolve_pointer(_json_body(page), pointer)) if page.status < 300 else []
+        except (_TransportError, _NotJson, KeyError, TypeError):
+            break
+        count = len(more)
+        items.extend(more)
+    merged = _set_pointer(body, pointer, items)
+    return attrs.evolve(first, body=json.dumps(merged).encode("utf-8"))
+
+
+def _set_pointer(document: JSON, pointer: str, value: JSON) -> JSON:
+    if not pointer:
+        return value
+    head, _, rest = pointer[1:].partition("/")
+    key = head.replace("~1", "/").replace("~0", "~")
+    copy = dict(document) if isinstance(document, Mapping) else document
+    if isinstance(copy, dict):
+        copy[key] = _set_pointer(copy.get(key), "/" + rest if rest else "", value)
+    return copy
+
+
 def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: float, case_timeout: float) -> CaseResult:
     started = time.monotonic()
     deadline = started + case_timeout
@@ -532,6 +679,13 @@ def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: fl
             AssertionResult(case.id, step.name, e.kind, e.description, False, None, reason) for e in step.expect
         )
 
+    try:
+        for name, value in case.vars.items():
+            symbols.vars[name] = symbols.resolve(thaw(value))
+    except _Missing as missing:
+        for step in case.steps:
+            fail_all(step, f"the case's variables cannot be bound: {missing}")
+        return CaseResult(case.id, case.kind, case.title, tuple(results), time.monotonic() - started)
     for step in case.steps:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -540,15 +694,25 @@ def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: fl
         try:
             target, headers, body = _target(step, symbols)
         except _Missing as missing:
-            fail_all(step, f"variable {missing.args[0]!r} was not captured (an earlier step failed)")
+            fail_all(step, f"{missing} (did an earlier step fail?)")
             continue
         try:
             response = transport.send(step.request.method, target, headers, body, min(request_timeout, left))
         except _TransportError as error:
             fail_all(step, str(error))
             continue
+        listing = _walk_pages(
+            step,
+            target=target,
+            headers=headers,
+            transport=transport,
+            first=response,
+            deadline=deadline,
+            request_timeout=request_timeout,
+        )
         for expectation in step.expect:
-            passed, observed, reason = _check(expectation, response, symbols)
+            seen = listing if listing is not None and expectation.kind in ("contains", "not_contains") else response
+            passed, observed, reason = _check(expectation, seen, symbols)
             results.append(
                 AssertionResult(case.id, step.name, expectation.kind, expectation.description, passed, observed, reason)
             )
@@ -571,17 +735,20 @@ def run_cases(
     request_timeout: float = 10.0,
     case_timeout: float = 60.0,
     run_id: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Report:
     """Run ``cases`` against ``base_url`` (a live server) or ``app`` (a WSGI or ASGI app).
 
     ``asgi`` says which kind ``app`` is; by default an app whose call is a
     coroutine function is ASGI. ``run_id`` makes ``$unique`` values
     reproducible (default: random, so repeated runs against one database do
-    not collide).
+    not collide). ``env`` is where ``$env`` symbols are read (default:
+    the process environment).
     """
     if (base_url is None) == (app is None):
         raise CdspecError("give base_url (a live server) or app (a WSGI or ASGI application), not both")
     run = run_id if run_id is not None else secrets.token_hex(3)
+    environment = dict(os.environ if env is None else env)
     transport: Any
     if base_url is not None:
         transport = _Http(base_url)
@@ -592,7 +759,7 @@ def run_cases(
         transport.start()
     try:
         results = tuple(
-            _run_case(case, transport, _Symbols(run, index), request_timeout, case_timeout)
+            _run_case(case, transport, _Symbols(run, index, environment), request_timeout, case_timeout)
             for index, case in enumerate(cases)
         )
     finally:

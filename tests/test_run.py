@@ -141,7 +141,7 @@ def test_failures_say_what_was_seen() -> None:
     assert reasons == [
         "status 200, expected one of 201",
         "the body has nothing at /nope",
-        "variable 'token' was not captured (an earlier step failed)",
+        "variable 'token' (the credentials) was not captured (did an earlier step fail?)",
     ]
     assert report.failures()[0].observed == 200
     assert not report.cases[0].passed

@@ -8,6 +8,8 @@ Hypothesis and jsonschema.
 - :func:`parameter_strategy`: a parameter's values, serialised per its
   ``style``/``explode``; :func:`serialise_parameter` serialises one value
   (:data:`Serialised` is the type of the result);
+- :func:`generate_cases`: behavioural cases derived from a task (seeded);
+  :func:`strategy`: the same as a Hypothesis strategy for ``@given`` tests;
 - :func:`schema_validator`: a jsonschema validator that reads a schema as
   the strategies do (3.0's ``nullable``, ``readOnly``/``writeOnly``).
 
@@ -20,13 +22,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._generate import CASE_KINDS, generate_cases, strategy
     from ._params import Serialised, parameter_strategy, serialise_parameter
     from ._schema import from_schema
     from ._validate import schema_validator
 
-__all__ = ["Serialised", "from_schema", "parameter_strategy", "schema_validator", "serialise_parameter"]
+__all__ = [
+    "CASE_KINDS",
+    "Serialised",
+    "from_schema",
+    "generate_cases",
+    "parameter_strategy",
+    "schema_validator",
+    "serialise_parameter",
+    "strategy",
+]
 
 _LAZY = {
+    "CASE_KINDS": "._generate",
+    "generate_cases": "._generate",
+    "strategy": "._generate",
     "Serialised": "._params",
     "parameter_strategy": "._params",
     "serialise_parameter": "._params",

@@ -172,3 +172,62 @@ def schema_validator(
         raise CdspecError(f"purpose must be 'request' or 'response', got {purpose!r}")
     doc = document_of(document, schema)
     return Validation(doc, infer_dialect(doc, dialect), purpose).validator(schema)
+
+
+def _def_name(ref: str) -> str:
+    """``#/components/schemas/Book`` -> ``components.schemas.Book`` (a ``$defs`` key)."""
+    return ".".join(token.replace("~1", "/").replace("~0", "~") for token in unquote(ref[2:]).split("/"))
+
+
+def standalone(schema: JSON, *, document: object = None, dialect: Dialect | None = None, purpose: Purpose) -> JSON:
+    """``schema`` as one self-contained JSON Schema 2020-12 document.
+
+    The schemas it references are copied under ``$defs`` (references
+    rewritten to them), 3.0's ``nullable`` and boolean
+    ``exclusiveMinimum``/``exclusiveMaximum`` become 2020-12 keywords and
+    the siblings of a 3.0 ``$ref`` are dropped; ``readOnly`` (request) or
+    ``writeOnly`` (response) properties leave ``required``. Cases carry
+    these schemas so that a case file needs no contract to run.
+    """
+    doc = document_of(document, schema)
+    chosen = infer_dialect(doc, dialect)
+    keyword = EXCLUDED[purpose]
+    defs: dict[str, JSON] = {}
+
+    def walk(node: JSON) -> JSON:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, Mapping):
+            return node
+        ref = node.get("$ref")
+        if chosen == "3.0" and isinstance(ref, str):
+            node = {"$ref": ref}
+        out = {
+            key: walk(value)
+            for key, value in node.items()
+            if (key != "$defs" or chosen == "3.1") and not (key == "description" and isinstance(value, str))
+        }
+        if isinstance(ref, str) and ref.startswith("#"):
+            name = _def_name(ref)
+            if name not in defs:
+                defs[name] = True  # placeholder: a schema that refers to itself
+                defs[name] = walk(resolve_ref(doc, ref))
+            out["$ref"] = "#/$defs/" + name.replace("~", "~0").replace("/", "~1")
+        if chosen == "3.0":
+            if out.get("nullable") is True and isinstance(out.get("type"), str):
+                out["type"] = [out["type"], "null"]
+            for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+                if isinstance(out.get(exclusive), bool) and out.pop(exclusive) and bound in out:
+                    out[exclusive] = out.pop(bound)
+        required = node.get("required")
+        properties = node.get("properties")
+        if isinstance(required, list) and isinstance(properties, Mapping):
+            out["required"] = [
+                name for name in required if not (name in properties and marked(doc, properties[name], keyword))
+            ]
+        return out
+
+    root = walk(schema)
+    if defs:
+        root = {"$schema": "https://json-schema.org/draft/2020-12/schema", **dict(root), "$defs": defs}
+    return root

@@ -9,7 +9,14 @@ that only exist at run time are symbols, resolved by the runner:
   ``"header:Name"`` for a response header);
 - ``{"$unique": "email"}`` (or ``"string"``): a value unique to this run and
   case (``user-3f2a9c-0@example.com``), so cases never collide on unique
-  columns and runs do not depend on order or on a clean database.
+  columns and runs do not depend on order or on a clean database;
+- ``{"$env": "NAME"}``: an environment variable of the run (credentials
+  stay out of case files);
+- ``{"$now": "P2DT30M"}``: the case's start time plus an ISO 8601 duration
+  (``-P1D`` is a day before), as an RFC 3339 UTC timestamp.
+
+A case's ``vars`` are bound (in order) before its first step, so one
+``$unique`` email can be used by a register and a login step alike.
 
 Everything here is JSON round-trippable: :meth:`Case.to_data` and
 :meth:`Case.from_data` (see ``schemas/case.schema.json``).
@@ -26,14 +33,25 @@ from cdspec._frozen import JSON, FrozenDict, freeze, thaw
 
 __all__ = ["EXPECTATION_KINDS", "Case", "Expectation", "Request", "Step"]
 
-ExpectationKind = Literal["status", "content_type", "schema", "equals", "contains", "not_contains"]
-EXPECTATION_KINDS: tuple[str, ...] = ("status", "content_type", "schema", "equals", "contains", "not_contains")
+ExpectationKind = Literal["status", "content_type", "schema", "documented", "equals", "contains", "not_contains"]
+EXPECTATION_KINDS: tuple[str, ...] = (
+    "status",
+    "content_type",
+    "schema",
+    "documented",
+    "equals",
+    "contains",
+    "not_contains",
+)
 """What an expectation can check:
 
 - ``status``: the status code is one of ``statuses`` (``"200"``, ``"4XX"``);
 - ``content_type``: the response's media type is ``media_type``;
 - ``schema``: the JSON body is valid against ``schema`` (a self-contained
-  JSON Schema, dialect ``dialect``);
+  JSON Schema 2020-12);
+- ``documented``: the response is one the contract documents: its status is
+  a key of ``responses`` (``"200"``, ``"4XX"``, ``"default"``) and its media
+  type and body match that entry's ``media_type`` and ``schema``;
 - ``equals``: the value at ``pointer`` in the body equals ``value``;
 - ``contains``: the array at ``pointer`` has an item whose fields equal ``match``;
 - ``not_contains``: it has none.
@@ -53,7 +71,10 @@ class Request:
     ``path_params`` fills it. ``query`` values are strings or lists of
     strings (a repeated key). ``auth`` says which credentials to send:
     ``"none"``, or the name of a captured variable holding a bearer token,
-    or ``"invalid"`` for a well-formed but wrong one.
+    or ``"invalid"`` for a well-formed but wrong one. ``pages`` tells the
+    runner how to walk a paginated list for ``contains``/``not_contains``
+    (``style`` ``"page"`` or ``"offset"``, the ``param`` and its ``start``,
+    ``size_param`` and ``size``, and the ``items`` pointer).
     """
 
     method: str
@@ -66,6 +87,7 @@ class Request:
     has_body: bool = False
     content_type: str | None = None
     auth: str = "none"
+    pages: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"method": self.method, "path": self.path}
@@ -80,6 +102,8 @@ class Request:
             data["content_type"] = self.content_type
         if self.auth != "none":
             data["auth"] = self.auth
+        if self.pages:
+            data["pages"] = thaw(self.pages)
         return data
 
     @classmethod
@@ -95,6 +119,7 @@ class Request:
             has_body="body" in data,
             content_type=data.get("content_type"),
             auth=data.get("auth", "none"),
+            pages=data.get("pages"),
         )
 
 
@@ -152,13 +177,18 @@ def _steps(value: Iterable[Step]) -> tuple[Step, ...]:
     return tuple(value)
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Case:
     """A behavioural test case: an id, what kind of case it is, and its steps.
 
     ``kind`` is ``"lifecycle"``, ``"negative"``, ``"security"``,
     ``"response"`` or ``"scenario"`` (declared in the task file);
-    ``operations`` are the contract operations it exercises.
+    ``operations`` are the contract operations it exercises; ``vars`` are
+    bound before the first step (values may be symbols).
     """
 
     id: str
@@ -166,7 +196,8 @@ class Case:
     title: str
     steps: tuple[Step, ...] = attrs.field(converter=_steps)
     task_id: str = ""
-    operations: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    operations: tuple[str, ...] = attrs.field(converter=_strings, default=())
+    vars: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
 
     @property
     def assertions(self) -> int:
@@ -175,14 +206,17 @@ class Case:
 
     def to_data(self) -> dict[str, Any]:
         """The case as one JSON object (a line of a cases JSONL file)."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "task_id": self.task_id,
             "kind": self.kind,
             "title": self.title,
             "operations": list(self.operations),
-            "steps": [s.to_data() for s in self.steps],
         }
+        if self.vars:
+            data["vars"] = thaw(self.vars)
+        data["steps"] = [s.to_data() for s in self.steps]
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Case:
@@ -194,4 +228,5 @@ class Case:
             steps=[Step.from_data(s) for s in data["steps"]],
             task_id=data.get("task_id", ""),
             operations=tuple(data.get("operations", ())),
+            vars=data.get("vars"),
         )
