@@ -37,6 +37,7 @@ import attrs
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS, HypothesisProvider
 
 from cdspec._frozen import JSON, thaw
 from cdspec._source import escape_pointer
@@ -569,11 +570,13 @@ class _Builder:
         )
         return var
 
-    def path_params(self, op: Operation, *, unknown: str | None = None) -> dict[str, JSON]:
-        """Values for ``op``'s path parameters: existing things, or an unknown id for ``unknown``."""
-        values: dict[str, JSON] = {}
+    def path_params(
+        self, op: Operation, *, unknown: str | None = None, given: Mapping[str, JSON] | None = None
+    ) -> dict[str, JSON]:
+        """Values for ``op``'s path parameters: ``given`` ones, existing things, or an unknown id for ``unknown``."""
+        values: dict[str, JSON] = dict(given or {})
         for parameter in op.parameters:
-            if parameter.location != "path":
+            if parameter.location != "path" or parameter.name in values:
                 continue
             creator = self.api.creator(parameter.name)
             if parameter.name == unknown or creator is None:
@@ -1139,11 +1142,13 @@ def _link_template(api: _Api, source: Operation, target: Operation, name: str, l
             expect_success=True,
             capture=captures,
         )
-        path_values = b.path_params(target)
         query_values: dict[str, JSON] = {}
+        given: dict[str, JSON] = {}
         for param, value in values.items():
-            where = next((p.location for p in target.parameters if p.name == param.split(".")[-1]), "path")
-            (path_values if where == "path" else query_values)[param.split(".")[-1]] = value
+            name = param.split(".")[-1]  # "path.noteId" or plain "noteId"
+            where = next((p.location for p in target.parameters if p.name == name), "path")
+            (given if where == "path" else query_values)[name] = value
+        path_values = b.path_params(target, given=given)
         b.call(
             target,
             f"follow link {name} to {api.op_id(target)}",
@@ -1208,14 +1213,33 @@ def _case_seed(seed: int, index: int, key: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+class _SeededProvider(HypothesisProvider):
+    """Hypothesis's own provider, without its pool of constants.
+
+    Hypothesis now and then draws a constant instead of a random value, and
+    the pool includes constants it reads from the *local* modules loaded in
+    the process (your project's, your notebook's): the same seed would give
+    other cases in another process. Without the pool, a seed's cases depend
+    on the seed, the task and the Hypothesis version only.
+    """
+
+    def _maybe_draw_constant(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_BACKEND = "cdspec-seeded"
+
+
 def _seeded_draw(build: Callable[[Draw], Case], seed: int) -> Case:
     """Run ``build`` under Hypothesis with a fixed seed and keep its first non-minimal example.
 
     Hypothesis's first example is the simplest one (all zeros, empty
     strings); the second is drawn at random from ``seed``, so it is what
     a case should hold. Settings are explicit so the caller's profile
-    (say a derandomized CI profile) does not change the result.
+    (say a derandomized CI profile) does not change the result, and the
+    backend is :class:`_SeededProvider` (registered on first use).
     """
+    AVAILABLE_PROVIDERS.setdefault(_BACKEND, _SeededProvider)
     kept: list[Case] = []
 
     @settings(
@@ -1227,6 +1251,7 @@ def _seeded_draw(build: Callable[[Draw], Case], seed: int) -> Case:
         suppress_health_check=list(HealthCheck),
         print_blob=False,
         report_multiple_bugs=False,
+        backend=_BACKEND,
     )
     @hypothesis_seed(seed)
     @given(st.data())
@@ -1287,7 +1312,7 @@ def strategy(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> st.SearchStrat
 
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
-        template = draw(st.sampled_from(templates))
+        template = templates[draw(st.integers(0, len(templates) - 1))]
         return _build(api, template, draw, 0)
 
     return cases()
