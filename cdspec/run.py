@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import attrs
 
 from ._frozen import JSON, FrozenDict, freeze, thaw
-from ._source import resolve_pointer
+from ._source import pointer_tokens, resolve_pointer
 from .cases.model import Case, Expectation, Step
 from .errors import CdspecError
 
@@ -654,19 +654,17 @@ def _walk_pages(
             break
         count = len(more)
         items.extend(more)
-    merged = _set_pointer(body, pointer, items)
+    merged = _set_pointer(body, pointer_tokens(pointer), items)
     return attrs.evolve(first, body=json.dumps(merged).encode("utf-8"))
 
 
-def _set_pointer(document: JSON, pointer: str, value: JSON) -> JSON:
-    if not pointer:
+def _set_pointer(document: JSON, tokens: Sequence[str], value: JSON) -> JSON:
+    """A copy of ``document`` with ``value`` at the pointer's ``tokens`` (through objects only)."""
+    if not tokens:
         return value
-    head, _, rest = pointer[1:].partition("/")
-    key = head.replace("~1", "/").replace("~0", "~")
-    copy = dict(document) if isinstance(document, Mapping) else document
-    if isinstance(copy, dict):
-        copy[key] = _set_pointer(copy.get(key), "/" + rest if rest else "", value)
-    return copy
+    if not isinstance(document, Mapping):
+        return document
+    return {**document, tokens[0]: _set_pointer(document.get(tokens[0]), tokens[1:], value)}
 
 
 def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: float, case_timeout: float) -> CaseResult:

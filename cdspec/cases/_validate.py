@@ -23,7 +23,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from cdspec._frozen import JSON
-from cdspec._source import resolve_pointer
+from cdspec._source import escape_pointer, pointer_tokens, resolve_pointer
 from cdspec.errors import CdspecError
 
 __all__ = ["DOCUMENT_URI", "Dialect", "Purpose", "Validation", "marked", "resolve_ref", "schema_validator"]
@@ -176,7 +176,7 @@ def schema_validator(
 
 def _def_name(ref: str) -> str:
     """``#/components/schemas/Book`` -> ``components.schemas.Book`` (a ``$defs`` key)."""
-    return ".".join(token.replace("~1", "/").replace("~0", "~") for token in unquote(ref[2:]).split("/"))
+    return ".".join(pointer_tokens(unquote(ref[1:])))
 
 
 def standalone(schema: JSON, *, document: object = None, dialect: Dialect | None = None, purpose: Purpose) -> JSON:
@@ -212,7 +212,7 @@ def standalone(schema: JSON, *, document: object = None, dialect: Dialect | None
             if name not in defs:
                 defs[name] = True  # placeholder: a schema that refers to itself
                 defs[name] = walk(resolve_ref(doc, ref))
-            out["$ref"] = "#/$defs/" + name.replace("~", "~0").replace("/", "~1")
+            out["$ref"] = "#/$defs/" + escape_pointer(name)
         if chosen == "3.0":
             if out.get("nullable") is True and isinstance(out.get("type"), str):
                 out["type"] = [out["type"], "null"]
