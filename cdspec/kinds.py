@@ -276,6 +276,8 @@ def _describe_model(p: Mapping[str, Any]) -> str:
 
 def _describe_orm(p: Mapping[str, Any]) -> str:
     style = f" ({p['style']} style)" if p.get("style") else ""
+    if p["orm"] == "framework-default":  # the verifier maps it to the target framework's ORM
+        return f"Use the framework's standard ORM{style} for all persistence."
     return f"Use the `{p['orm']}` ORM{style} for all persistence."
 
 
@@ -411,7 +413,16 @@ BUILTIN_KINDS = KindRegistry.of(
                     "orm": {
                         "type": "string",
                         "minLength": 1,
-                        "examples": ["sqlalchemy", "django", "peewee", "tortoise", "sequelize", "prisma", "typeorm"],
+                        "examples": [
+                            "sqlalchemy",
+                            "django",
+                            "peewee",
+                            "tortoise",
+                            "sequelize",
+                            "prisma",
+                            "typeorm",
+                            "framework-default",
+                        ],
                     },
                     "style": {"type": "string", "minLength": 1, "description": "E.g. 'declarative', '2.0'."},
                 },

@@ -98,6 +98,8 @@ def test_sentence_prefers_the_constraint_text() -> None:
     """A constraint's own text wins over its kind's sentence."""
     assert BUILTIN_KINDS.sentence("orm", {"orm": "peewee"}) == "Use the `peewee` ORM for all persistence."
     assert BUILTIN_KINDS.sentence("orm", {"orm": "peewee"}, "Use Peewee.") == "Use Peewee."
+    default = BUILTIN_KINDS.sentence("orm", {"orm": "framework-default"})
+    assert default == "Use the framework's standard ORM for all persistence."
 
 
 @pytest.mark.parametrize(
