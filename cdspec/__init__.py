@@ -10,16 +10,19 @@ from .errors import (
     CdspecError,
     CompositionError,
     ContractError,
+    DiffError,
     DuplicateKindError,
     LoadError,
     PlanError,
     Problem,
+    ProjectError,
     SelectionError,
     TemplateError,
     UnknownKindError,
     UnknownLayerError,
     UnsatisfiableSchemaError,
 )
+from .evaluate import Evaluation, evaluate
 from .kinds import BUILTIN_KINDS, Kind, KindRegistry
 from .load import (
     dump_manifest,
@@ -36,17 +39,26 @@ from .merge import merge
 from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
 from .plans import Plan, Provenance, Skipped, Variant, Variants, variants
 from .prompts import BUILTIN_TEMPLATES, Prompt, render
+from .report import DecayReport, ReportError, decay_report
+from .verify import Check, CheckRegistry, Evidence, Finding, Project, Status, VerifyReport, verify
 
 __all__ = [
     "BUILTIN_KINDS",
     "BUILTIN_TEMPLATES",
     "CdspecError",
+    "Check",
+    "CheckRegistry",
     "CompositionError",
     "Constraint",
     "Contract",
     "ContractError",
+    "DecayReport",
+    "DiffError",
     "DuplicateKindError",
+    "Evaluation",
+    "Evidence",
     "Feature",
+    "Finding",
     "Kind",
     "KindRegistry",
     "Layer",
@@ -57,14 +69,18 @@ __all__ = [
     "Plan",
     "PlanError",
     "Problem",
+    "Project",
+    "ProjectError",
     "Prompt",
     "PromptTemplate",
     "Provenance",
+    "ReportError",
     "RequestBody",
     "Response",
     "Section",
     "SelectionError",
     "Skipped",
+    "Status",
     "Target",
     "Task",
     "TemplateError",
@@ -73,10 +89,13 @@ __all__ = [
     "UnsatisfiableSchemaError",
     "Variant",
     "Variants",
+    "VerifyReport",
     "__version__",
+    "decay_report",
     "dump_manifest",
     "dump_task",
     "dump_variants",
+    "evaluate",
     "load_contract",
     "load_file",
     "load_layer",
@@ -86,4 +105,5 @@ __all__ = [
     "parse_task",
     "render",
     "variants",
+    "verify",
 ]

@@ -1,7 +1,8 @@
 """The ``cdspec`` command: argument parsing and printing, nothing else.
 
 Exit status: 0 when all went well, 1 when an input is invalid (each problem
-printed on its own line, no traceback), 2 for a usage error.
+printed on its own line, no traceback), 2 for a usage error. ``verify`` is
+the exception: 1 means a constraint failed, so bad input there exits 2.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ._version import __version__
 from .contract import Contract
-from .errors import CdspecError
+from .errors import CdspecError, DiffError, LoadError, Problem
+from .evaluate import Evaluation
 from .kinds import BUILTIN_KINDS, KindRegistry
-from .load import dump_manifest, dump_variants, load_cases, load_file, load_task
+from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
 from .plans import Variants, variants
 from .prompts import FORMATS, Prompt, render
 from .run import run_cases
+from .verify import CheckRegistry, Project, verify
 
 __all__ = ["main", "run"]
 
@@ -45,6 +48,33 @@ def _kinds(spec: str | None) -> KindRegistry:
 
 class _UsageError(Exception):
     pass
+
+
+def _checks(spec: str | None) -> CheckRegistry | None:
+    """The check registry named by ``--checks module:attribute``; ``None`` for the built-in checks."""
+    if spec is None:
+        return None
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise _UsageError(f"--checks takes MODULE:ATTRIBUTE, got {spec!r}")
+    try:
+        registry = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise _UsageError(f"--checks {spec}: {exc}") from None
+    if not isinstance(registry, CheckRegistry):
+        raise _UsageError(f"--checks {spec}: expected a cdspec.CheckRegistry, got {type(registry).__name__}")
+    return registry
+
+
+def _choices(specs: Sequence[str]) -> dict[str, str]:
+    """``--choose group=layer`` options as a mapping."""
+    choices: dict[str, str] = {}
+    for spec in specs:
+        group, sep, layer = spec.partition("=")
+        if not sep or not group.strip() or not layer.strip():
+            raise _UsageError(f"--choose takes GROUP=LAYER, got {spec!r}")
+        choices[group.strip()] = layer.strip()
+    return choices
 
 
 def _summary(value: Task | Layer | Contract) -> str:
@@ -225,6 +255,35 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .cases import CASE_KINDS, generate_cases  # Hypothesis is loaded only for this command
+
+    only = [kind.strip() for kind in args.only.split(",") if kind.strip()] if args.only else list(CASE_KINDS)
+    unknown = [kind for kind in only if kind not in CASE_KINDS]
+    if unknown:
+        raise _UsageError(f"--only: unknown case kind {unknown[0]!r} (known: {', '.join(CASE_KINDS)})")
+    if args.n is not None and args.n < 0:
+        raise _UsageError("--n must not be negative")
+    task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+    made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    text = dump_cases(made)
+    if args.out is None:
+        out.write(text)
+        return 0
+    try:
+        _write(args.out, text)
+    except (OSError, ValueError) as exc:
+        err.write(f"{args.out}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
+        return 1
+    counts = ", ".join(f"{sum(c.kind == kind for c in made)} {kind}" for kind in CASE_KINDS if kind in only)
+    assertions = sum(case.assertions for case in made)
+    out.write(
+        f"{_plural(len(made), 'case')} ({_plural(assertions, 'assertion')}) of task {task.id!r}, "
+        f"seed {args.seed}: {counts}\n"
+    )
+    return 0
+
+
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = run_cases(
         load_cases(args.cases),
@@ -241,6 +300,242 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if len(report.failures()) > 50:
             out.write(f"  ... {len(report.failures()) - 50} more failures (--json lists them all)\n")
     return 0 if report.passed == report.total else 1
+
+
+def _read_diff(path: str) -> str:
+    """The text of a diff file (UTF-8, at most 16 MiB); a LoadError naming it otherwise."""
+    from pathlib import Path
+
+    from ._source import MAX_FILE_BYTES, open_regular
+
+    with open_regular(Path(path), path) as file:
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError([Problem(f"file is more than the {MAX_FILE_BYTES} bytes allowed", file=path)])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(f"not UTF-8 text (bad byte at offset {exc.start})", file=path)]) from None
+
+
+def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    kinds = _kinds(args.kinds)
+    checks = _checks(args.checks)
+    choices = _choices(args.choose or [])
+    if args.diff is not None and args.baseline is not None:
+        raise _UsageError("--diff and --baseline exclude each other: with --diff, PROJECT is the baseline")
+    try:
+        task = load_task(args.task, kinds=kinds, root=args.root)
+        if choices:
+            task = task.choose(choices)
+        project: Project | str = args.project
+        if args.diff is not None:
+            text = _read_diff(args.diff)
+            try:
+                project = Project.from_diff(Project.from_directory(args.project), text)
+            except DiffError as exc:  # name the file: "patch.diff:12: message"
+                raise LoadError([Problem(exc.message, file=args.diff, line=exc.line)]) from None
+        report = verify(task, project, depth=args.depth, baseline=args.baseline, checks=checks)
+    except CdspecError as exc:  # bad input, not a failed constraint: exit 2
+        err.write(f"{exc}\n")
+        return 2
+    if args.json:
+        out.write(report.to_json() + "\n")
+    else:
+        out.write(report.to_text())
+    return 0 if report.ok else 1
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .report import GROUP_KEYS, decay_report
+
+    by = [key.strip() for key in args.by.split(",") if key.strip()]
+    unknown = [key for key in by if key not in GROUP_KEYS]
+    if unknown or not by:
+        raise _UsageError(f"--by takes keys among {', '.join(GROUP_KEYS)}, comma-separated; got {args.by!r}")
+    try:
+        k = None if args.k is None else [int(size) for size in args.k.split(",") if size.strip()]
+    except ValueError:
+        raise _UsageError(f"--k takes sizes such as 1,5,10; got {args.k!r}") from None
+    if k is not None and (not k or min(k) < 1):
+        raise _UsageError(f"--k takes sizes from 1; got {args.k!r}")
+    if args.plot is not None and not args.plot.lower().endswith((".png", ".svg")):
+        raise _UsageError(f"--plot writes a .png or .svg file; got {args.plot!r}")
+    report = decay_report(args.results, by=by, manifest=args.manifest, k=k)
+    if args.plot is not None:  # before printing: a missing extra fails the command, not half of it
+        report.plot(args.plot)
+    out.write({"markdown": report.to_markdown, "csv": report.to_csv, "json": report.to_json}[args.format]())
+    if args.plot is not None:
+        err.write(f"plot written to {args.plot}\n")
+    return 0
+
+
+def _add_report(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    report_cmd = commands.add_parser(
+        "report", help="the decay table of a results JSONL file: A%%, strict A%%, pass@k by depth, layers, framework"
+    )
+    report_cmd.add_argument("results", metavar="RESULTS", help="a results JSONL file (cdspec evaluate --out)")
+    report_cmd.add_argument("--manifest", metavar="FILE", help="a variants manifest to join by variant id")
+    report_cmd.add_argument(
+        "--by", default="depth", metavar="KEYS", help="group by these keys, e.g. depth,framework (default: depth)"
+    )
+    report_cmd.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    report_cmd.add_argument("--k", metavar="K,...", help="pass@k sizes (default: 1, and the fewest per variant)")
+    report_cmd.add_argument("--plot", metavar="FILE", help="also plot pass rate against depth (.png/.svg)")
+    report_cmd.set_defaults(run=_report)
+
+
+def _add_cases(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    cases_cmd = commands.add_parser("cases", help="generate a task's behavioural test cases as JSONL")
+    cases_cmd.add_argument("task", metavar="TASK")
+    cases_cmd.add_argument(
+        "--n", type=int, metavar="N", help="how many cases (default: one per case template of the task)"
+    )
+    cases_cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the same seed gives the same cases")
+    cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
+    cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
+    common(cases_cmd)
+    cases_cmd.set_defaults(run=_cases)
+
+
+def _add_verify(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    verify_cmd = commands.add_parser(
+        "verify", help="check a project against a task's constraints; exit 1 if one fails, 2 on bad input"
+    )
+    verify_cmd.add_argument("task", metavar="TASK")
+    verify_cmd.add_argument("project", metavar="PROJECT", help="the project directory (read, never run)")
+    verify_cmd.add_argument("--depth", type=int, metavar="K", help="only the first K layers of the stack")
+    verify_cmd.add_argument(
+        "--choose", action="append", metavar="GROUP=LAYER", help="pick a group's member (repeatable)"
+    )
+    verify_cmd.add_argument(
+        "--baseline", metavar="DIR", help="the project it started from (default: a feature task's baseline)"
+    )
+    verify_cmd.add_argument(
+        "--diff", metavar="FILE", help="verify PROJECT with this unified diff applied (PROJECT is then the baseline)"
+    )
+    verify_cmd.add_argument("--checks", metavar="MODULE:ATTR", help="a CheckRegistry with your own checks")
+    verify_cmd.add_argument("--json", action="store_true", help="print the report as JSON (schemas/report.schema.json)")
+    common(verify_cmd)
+    verify_cmd.set_defaults(run=_verify)
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .evaluate import Job, append_results, evaluate_many
+
+    if args.base_url is not None and len(args.projects) > 1:
+        raise _UsageError("--base-url serves one project: give one PROJECT, or --start to start each")
+    if args.cases is not None and args.n is not None:
+        raise _UsageError("--cases and --n exclude each other")
+    if args.workers < 1 or args.attempt < 1 or (args.n is not None and args.n < 0):
+        raise _UsageError("--workers and --attempt must be at least 1, --n not negative")
+    backend = args.start or args.base_url is not None
+    try:
+        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+        if args.depth is not None:
+            task.at_depth(args.depth)  # a depth out of range is bad input, said before any work
+        cases = None
+        if backend and args.cases is not None:
+            cases = load_cases(args.cases)
+        elif backend:
+            from .cases import generate_cases
+
+            cases = generate_cases(task, n=args.n, seed=args.seed)
+        jobs = [
+            Job(
+                task=task,
+                project=project,
+                depth=args.depth,
+                base_url=args.base_url,
+                start=args.start,
+                cases=cases,
+                variant_id=args.variant_id,
+                attempt=args.attempt + i,
+                seed=args.seed,
+            )
+            for i, project in enumerate(args.projects)
+        ]
+        status = 0
+        for evaluation in evaluate_many(jobs, workers=args.workers):
+            if args.out is not None:
+                append_results(args.out, [evaluation])
+            if args.json:
+                out.write(json.dumps(evaluation.to_data(), ensure_ascii=False) + "\n")
+            else:
+                out.write(evaluation.summary() + "\n")
+                for constraint in evaluation.failed_constraints:
+                    out.write(f"  failed: {constraint}\n")
+                if evaluation.error is not None:
+                    out.write("  " + evaluation.error.replace("\n", "\n  ") + "\n")
+            status = status or int(not evaluation.passed)
+    except CdspecError as exc:  # bad input, not a failed attempt: exit 2
+        err.write(f"{exc}\n")
+        return 2
+    return status
+
+
+def _decay_text(evaluations: Sequence[Evaluation]) -> str:
+    """The decay table of the demo's evaluations, by depth (cdspec.report)."""
+    from .report import decay_report
+
+    return decay_report(evaluations, by="depth").to_markdown()
+
+
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .evaluate import demo
+
+    if args.workers < 1:
+        raise _UsageError("--workers must be at least 1")
+    evaluations = demo(args.out, workers=args.workers, seed=args.seed, n=args.n)
+    top = max(e.depth for e in evaluations)
+    out.write(f"The library example, its reference backend and two broken variants, in {args.out}/:\n")
+    for evaluation in (e for e in evaluations if e.depth == top):
+        out.write(f"  {evaluation.summary()}\n")
+    out.write(f"\nDecay by depth ({len(evaluations)} results in {os.path.join(args.out, 'results.jsonl')}):\n\n")
+    text = _decay_text(evaluations)
+    out.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _add_evaluate(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    cmd = commands.add_parser(
+        "evaluate", help="score projects: constraints at a depth and, with a backend, the cases; exit 1 if one fails"
+    )
+    cmd.add_argument("task", metavar="TASK")
+    cmd.add_argument("projects", nargs="+", metavar="PROJECT", help="project directories (attempts N, N+1, ...)")
+    cmd.add_argument("--depth", type=int, metavar="K", help="only the first K layers of the stack are in force")
+    backend = cmd.add_mutually_exclusive_group()
+    backend.add_argument("--start", action="store_true", help="start each project's server (the task's server:)")
+    backend.add_argument("--base-url", metavar="URL", help="the running backend of the one PROJECT")
+    cmd.add_argument("--cases", metavar="FILE", help="a cases JSONL file (default: generated from the task)")
+    cmd.add_argument("--n", type=int, metavar="N", help="how many cases to generate (default: one per template)")
+    cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")
+    cmd.add_argument("--variant-id", metavar="ID", help="the variant the projects are attempts at")
+    cmd.add_argument("--attempt", type=int, default=1, metavar="N", help="the first project's attempt number")
+    cmd.add_argument("--workers", type=int, default=2, metavar="N", help="evaluations at a time (default: 2)")
+    cmd.add_argument("--out", metavar="FILE", help="append the results to this JSONL file")
+    cmd.add_argument("--json", action="store_true", help="print each result as a JSON line")
+    common(cmd)
+    cmd.set_defaults(run=_evaluate)
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = commands.add_parser(
+        "demo", help="the bundled library example end to end: prompts, cases, 3 backends, the decay report"
+    )
+    cmd.add_argument("--out", default="cdspec-demo", metavar="DIR", help="where to write (default: cdspec-demo)")
+    cmd.add_argument("--workers", type=int, default=2, metavar="N", help="backends at a time (default: 2)")
+    cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")
+    cmd.add_argument("--n", type=int, metavar="N", help="how many cases (default: one per template)")
+    cmd.set_defaults(run=_demo)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -286,6 +581,8 @@ def _parser() -> argparse.ArgumentParser:
     common(variants_cmd)
     variants_cmd.set_defaults(run=_variants)
 
+    _add_cases(commands, common)
+
     run_cmd = commands.add_parser(
         "run", help="run a cases JSONL file against a live backend; exit 1 if any assertion fails"
     )
@@ -295,6 +592,11 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--case-timeout", type=float, default=60.0, metavar="SECONDS")
     run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
     run_cmd.set_defaults(run=_run)
+
+    _add_verify(commands, common)
+    _add_evaluate(commands, common)
+    _add_demo(commands)
+    _add_report(commands, common)
 
     kinds = commands.add_parser("kinds", help="list the constraint kinds")
     kinds.add_argument("--kinds", metavar="MODULE:ATTR", help="a KindRegistry of your own constraint kinds")

@@ -16,10 +16,12 @@ __all__ = [
     "CdspecError",
     "CompositionError",
     "ContractError",
+    "DiffError",
     "DuplicateKindError",
     "LoadError",
     "PlanError",
     "Problem",
+    "ProjectError",
     "SelectionError",
     "TemplateError",
     "UnknownKindError",
@@ -168,6 +170,29 @@ class PlanError(CdspecError, ValueError):
 
 class DuplicateKindError(CdspecError, ValueError):
     """A kind registered under a name that the registry already holds."""
+
+
+class ProjectError(CdspecError, ValueError):
+    """A project to verify that cannot be read at all (no such directory, a file, a bad path)."""
+
+
+class DiffError(ProjectError):
+    """A unified diff that is malformed or does not apply to its baseline.
+
+    ``line`` is the 1-based line of the diff where the problem is, when known.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(f"diff line {line}: {message}" if line is not None else f"diff: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_diff_error, (self.message, self.line))
+
+
+def _rebuild_diff_error(message: str, line: int | None) -> DiffError:
+    return DiffError(message, line=line)
 
 
 def unknown_kind_message(kind: str, known: Iterable[str]) -> str:

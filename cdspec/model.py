@@ -305,7 +305,9 @@ class Task:
     templates, ``plans`` its named variant plans (plain data, see
     :mod:`cdspec.plans`) and ``cases`` how behavioural cases are generated
     (plain data: accounts, roles, per-operation settings and scenarios, see
-    :mod:`cdspec.cases`).
+    :mod:`cdspec.cases`). ``server`` says how to start a project's server for
+    :func:`cdspec.evaluate.evaluate` (plain data: ``command``, ``port_env``,
+    ``env``, ``health``, ``timeout``; see ``docs/evaluate.md``).
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
@@ -320,6 +322,7 @@ class Task:
     templates: tuple[PromptTemplate, ...] = attrs.field(converter=_templates, default=())
     plans: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     cases: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
+    server: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

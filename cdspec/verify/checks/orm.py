@@ -1,0 +1,190 @@
+"""``orm``: the project persists through the named ORM, and no other.
+
+Evidence is the import graph: the ORM is in use when some project file
+imports one of its packages (``sqlalchemy``/``flask_sqlalchemy``/
+``sqlmodel``, ``django.db``, ``peewee``, ``tortoise``, ``pony.orm``,
+``sequelize``, ``typeorm``, ``@prisma/client``, ``mongoose``,
+``@mikro-orm/core``, ``drizzle-orm``, ``objection``, ``mongoengine``). It
+fails when none does, and for each import of another known ORM. An ORM name
+it does not know is UNCHECKED. ``style: "2.0"`` with SQLAlchemy also fails
+for legacy declarations (``declarative_base()``, a model attribute assigned
+a bare ``Column(...)``) and the legacy ``session.query(...)`` API.
+
+``orm: framework-default`` means the standard ORM of the task's target
+framework (:data:`FRAMEWORK_ORMS`, as the study's ``orm`` layer words it:
+SQLAlchemy for Python frameworks, the Django ORM for Django, Sequelize for
+JavaScript/TypeScript frameworks); a framework outside the table is
+UNCHECKED.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cdspec.verify._python import dotted, terminal
+from cdspec.verify.checks._common import (
+    anchor,
+    entities,
+    evidence,
+    import_evidence,
+    is_test_file,
+    module_in_any,
+    sources,
+)
+from cdspec.verify.findings import Finding
+from cdspec.verify.project import Import, Project
+from cdspec.verify.registry import Check, Context
+
+__all__ = ["CHECK", "FRAMEWORK_DEFAULT", "FRAMEWORK_ORMS", "ORM_PACKAGES"]
+
+ORM_PACKAGES: dict[str, tuple[str, ...]] = {
+    "sqlalchemy": ("sqlalchemy", "flask_sqlalchemy", "sqlmodel"),
+    "django": ("django.db",),
+    "peewee": ("peewee", "playhouse"),
+    "tortoise": ("tortoise",),
+    "pony": ("pony.orm",),
+    "mongoengine": ("mongoengine",),
+    "sequelize": ("sequelize", "sequelize-typescript"),
+    "typeorm": ("typeorm",),
+    "prisma": ("@prisma/client",),
+    "mongoose": ("mongoose",),
+    "mikro-orm": ("@mikro-orm/core",),
+    "drizzle": ("drizzle-orm",),
+    "objection": ("objection",),
+}
+"""ORM name -> the packages whose import shows it is used."""
+
+FRAMEWORK_DEFAULT = "framework-default"
+"""The ``orm`` value that stands for the target framework's standard ORM."""
+
+FRAMEWORK_ORMS: dict[str, str] = {
+    "flask": "sqlalchemy",
+    "fastapi": "sqlalchemy",
+    "aiohttp": "sqlalchemy",
+    "django": "django",
+    "express": "sequelize",
+    "fastify": "sequelize",
+    "koa": "sequelize",
+    # Hono has no ORM of its own; the study's orm layer asks for Sequelize with every JS/TS framework.
+    "hono": "sequelize",
+}
+"""Target framework (lower case) -> its standard ORM, for ``orm: framework-default``."""
+
+_ALIASES = {"sqlmodel": "sqlalchemy", "flask-sqlalchemy": "sqlalchemy", "django-orm": "django", "pony.orm": "pony",
+            "mikroorm": "mikro-orm", "drizzle-orm": "drizzle"}  # fmt: skip
+
+
+def _orm_of(item: Import) -> str | None:
+    for name, packages in ORM_PACKAGES.items():
+        if module_in_any(item.module, packages):
+            return name
+    return None
+
+
+def _style_problems(project: Project, context: Context) -> list[Finding]:
+    """SQLAlchemy 2.0 style: no declarative_base(), no bare Column() model attributes, no session.query()."""
+    findings = []
+    for model in entities(project):
+        if model.framework != "sqlalchemy":
+            continue
+        for column in model.columns:
+            if column.text and "Column(" in column.text and "mapped_column(" not in column.text:
+                findings.append(
+                    context.failed(
+                        f"model {model.name} declares `{column.name}` with a legacy `Column()` (not 2.0 style)",
+                        evidence(project, model.path, column.line),
+                        "Declare it as `name: Mapped[T] = mapped_column(...)`.",
+                    )
+                )
+    for source in sources(project):
+        if is_test_file(source.path):
+            continue
+        for node in source.nodes(ast.Call):
+            name = terminal(node.func)
+            if name == "declarative_base":
+                findings.append(
+                    context.failed(
+                        "`declarative_base()` is the legacy declarative API (not 2.0 style)",
+                        evidence(project, source.path, node.lineno),
+                        "Subclass `sqlalchemy.orm.DeclarativeBase` instead.",
+                    )
+                )
+            elif name == "query" and isinstance(node.func, ast.Attribute):
+                owner = (dotted(node.func.value) or "").lower()
+                if "session" in owner:
+                    findings.append(
+                        context.failed(
+                            "`session.query(...)` is the legacy Query API (not 2.0 style)",
+                            evidence(project, source.path, node.lineno),
+                            "Use `session.execute(select(...))` / `session.scalars(select(...))`.",
+                        )
+                    )
+    return findings
+
+
+def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:
+    """Fail when the ORM is not imported anywhere, or another ORM is."""
+    wanted = str(params["orm"]).strip().lower()
+    because = ""
+    if wanted == FRAMEWORK_DEFAULT:
+        framework = context.task.target.framework
+        default = FRAMEWORK_ORMS.get(framework.strip().lower())
+        if default is None:
+            return [
+                context.unchecked(
+                    f"no default ORM known for the target framework {framework!r} "
+                    f"(known: {', '.join(FRAMEWORK_ORMS)}); name the ORM in the constraint's `orm` param"
+                )
+            ]
+        wanted, because = default, f" (the default ORM of {framework})"
+    wanted = _ALIASES.get(wanted, wanted)
+    if wanted not in ORM_PACKAGES:
+        return [context.unchecked(f"no evidence rules for ORM {params['orm']!r} (known: {', '.join(ORM_PACKAGES)})")]
+    files = [p for p in (*project.python_files, *project.js_files) if not is_test_file(p)]
+    if not files:
+        return [context.unchecked("no Python or JS/TS sources to check")]
+    uses: list[Import] = []
+    others: list[tuple[str, Import]] = []
+    for path in files:
+        for item in project.imports(path):
+            orm = _orm_of(item)
+            if orm == wanted:
+                uses.append(item)
+            elif orm is not None:
+                others.append((orm, item))
+    findings: list[Finding] = []
+    if not uses:
+        findings.append(
+            context.failed(
+                f"no source imports {wanted}{because} ({', '.join(ORM_PACKAGES[wanted])})",
+                anchor(project, f"(no import of {wanted})"),
+                hint=f"Declare the models and run the queries with {wanted}.",
+            )
+        )
+    seen: set[tuple[str, int]] = set()
+    for orm, item in others:
+        if (item.path, item.line) in seen:
+            continue
+        seen.add((item.path, item.line))
+        findings.append(
+            context.failed(
+                f"`{item.path}` uses another ORM, {orm} (`{item.module}`)",
+                import_evidence(item),
+                f"Persist through {wanted}{because} only.",
+            )
+        )
+    style = params.get("style")
+    if wanted == "sqlalchemy" and style in {"2.0", "2", "declarative"}:
+        if style != "declarative":
+            findings.extend(_style_problems(project, context))
+    elif style is not None and not findings:
+        return [context.unchecked(f"{wanted} is used, but style {style!r} cannot be checked")]
+    if findings:
+        return findings
+    where = sorted({u.path for u in uses})
+    return [context.passed(f"{wanted}{because} is used ({len(where)} files import it), no other ORM")]
+
+
+CHECK = Check("orm", check_orm, "The named ORM is used, no other.")

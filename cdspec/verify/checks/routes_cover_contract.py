@@ -1,0 +1,73 @@
+"""``routes-cover-contract``: every operation of the contract has a route handler.
+
+Route declarations are read from Flask, FastAPI, Django, aiohttp and
+Express sources (see :func:`cdspec.verify._python.python_routes` and
+:func:`cdspec.verify._jsmodel.js_routes`), with their blueprint/router
+prefixes. Paths compare after normalisation (``{id}``, ``<int:id>`` and
+``:id`` are the same parameter; a trailing ``/`` does not matter); methods
+compare in upper case, and a route that accepts any method (Django views
+that do not say, Express ``all``) covers every method. In a feature task
+with a baseline, only the feature's operations and those the baseline
+already served are required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cdspec.verify._python import normalise_path
+from cdspec.verify.checks._common import routes
+from cdspec.verify.findings import Evidence, Finding
+from cdspec.verify.project import Project
+from cdspec.verify.registry import Check, Context
+
+__all__ = ["CHECK"]
+
+
+def check_routes_cover_contract(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:
+    """Fail for every contract operation without a route."""
+    if not project.python_files and not project.js_files:
+        return [context.unchecked("no Python or JS/TS sources to read routes from")]
+    found = routes(project)
+    if not found:
+        return [
+            context.unchecked(
+                "no route declarations found (Flask, FastAPI, Django, aiohttp and Express are understood)",
+                hint="Declare routes with the framework's decorators or router calls so they can be read statically.",
+            )
+        ]
+    ignore = set(params.get("ignore", ()))
+    declared: dict[tuple[str, str], list[Any]] = {}
+    for route in found:
+        declared.setdefault(route.key, []).append(route)
+
+    def covered(method: str, path: str, table: Mapping[tuple[str, str], Any]) -> bool:
+        key = normalise_path(path)
+        return (method, key) in table or ("*", key) in table
+
+    operations = [op for op in context.task.contract.operations if (op.operation_id or op.key) not in ignore]
+    task = context.task
+    if task.mode == "feature" and project.baseline is not None and task.feature is not None:
+        base_routes = {r.key: r for r in routes(project.baseline)}
+        wanted = set(task.feature.operations)
+        operations = [
+            op for op in operations if op.operation_id in wanted or covered(op.method.upper(), op.path, base_routes)
+        ]
+    findings = []
+    for op in operations:
+        if not covered(op.method.upper(), op.path, declared):
+            name = op.operation_id or op.key
+            findings.append(
+                context.failed(
+                    f"operation {name} ({op.key}) has no route handler",
+                    Evidence("(contract)", None, op.key),
+                    f"Add a handler for {op.method.upper()} {op.path}.",
+                )
+            )
+    if findings:
+        return findings
+    return [context.passed(f"all {len(operations)} operations have a route ({len(found)} routes declared)")]
+
+
+CHECK = Check("routes-cover-contract", check_routes_cover_contract, "Every contract operation has a route handler.")

@@ -1,0 +1,179 @@
+"""``single-data-path``: only the named modules talk to the database.
+
+Talking to the database, by default, is any of:
+
+- importing a database driver (``sqlite3``, ``psycopg``, ``psycopg2``,
+  ``asyncpg``, ``pymysql``, ``MySQLdb``, ``pymongo``, ... and for JS ``pg``,
+  ``mysql2``, ``sqlite3``, ``better-sqlite3``, ``mongodb``...);
+- importing SQLAlchemy's engine/session/query API (``create_engine``,
+  ``Session``, ``sessionmaker``, ``scoped_session``, ``select``,
+  ``insert``, ``update``, ``delete``, ``text``, ``sqlalchemy.engine``,
+  ``sqlalchemy.ext.asyncio``...), or using it as ``sa.select(...)``;
+  column types, ``mapped_column`` and ``relationship`` are not data access;
+- Flask-SQLAlchemy's ``db.session``, ``Model.query`` and Django's
+  ``Model.objects`` on a model of the project;
+- importing a session or engine from the data-path modules themselves
+  (a name containing ``session``, ``engine``, ``connection``, ``cursor``,
+  or ``get_db``);
+- in JS, calling a Sequelize model's query methods (``Book.findAll()``,
+  ``Loan.create()``...) or ``sequelize.query()``/``new Sequelize()``.
+
+``db_modules``, when given, replaces the import rules: any import of those
+modules (dotted boundary) counts. Test files (see
+:func:`~cdspec.verify.checks._common.is_test_file`) are not checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cdspec.verify._js import Token
+from cdspec.verify._python import Source, dotted
+from cdspec.verify.checks._common import (
+    entities,
+    evidence,
+    in_any,
+    is_test_file,
+    js_sources,
+    module_in,
+    module_in_any,
+    source_of,
+)
+from cdspec.verify.findings import Finding
+from cdspec.verify.project import Project
+from cdspec.verify.registry import Check, Context
+
+__all__ = ["CHECK", "DRIVERS"]
+
+DRIVERS = (
+    "sqlite3", "aiosqlite", "pysqlite2", "psycopg", "psycopg2", "psycopg_pool", "asyncpg", "pg8000", "pymysql",
+    "MySQLdb", "mysql.connector", "aiomysql", "asyncmy", "mariadb", "cx_Oracle", "oracledb", "pyodbc", "pymssql",
+    "pymongo", "motor",
+    # JS/TS
+    "pg", "pg-promise", "postgres", "mysql", "mysql2", "better-sqlite3", "mongodb", "tedious", "mssql", "knex",
+)  # fmt: skip
+"""Driver packages: importing one is talking to the database."""
+
+_SQLALCHEMY_ACCESS = frozenset(
+    {"create_engine", "engine_from_config", "create_async_engine", "Session", "sessionmaker", "scoped_session",
+     "AsyncSession", "async_sessionmaker", "async_scoped_session", "Engine", "Connection", "select", "insert",
+     "update", "delete", "text", "inspect"}
+)  # fmt: skip
+_SQLALCHEMY_ACCESS_MODULES = ("sqlalchemy.engine", "sqlalchemy.ext.asyncio", "sqlalchemy.pool")
+_SESSIONISH = re.compile(r"session|engine|connection|cursor|get_db", re.IGNORECASE)
+_SEQUELIZE_METHODS = frozenset(
+    {"findAll", "findOne", "findByPk", "findAndCountAll", "findOrCreate", "create", "bulkCreate", "update",
+     "destroy", "count", "upsert", "increment", "decrement", "max", "min", "sum", "truncate"}
+)  # fmt: skip
+
+
+def _python_access(project: Project, path: str, allowed: list[str], model_names: set[str]) -> list[tuple[int, str]]:
+    """(line, what) for every way ``path`` talks to the database."""
+    hits: list[tuple[int, str]] = []
+    for item in project.imports(path):
+        if item.type_checking:
+            continue
+        if module_in_any(item.module, DRIVERS):
+            hits.append((item.line, f"imports the driver `{item.module}`"))
+        elif module_in(item.module, "sqlalchemy"):
+            if module_in_any(item.module, _SQLALCHEMY_ACCESS_MODULES):
+                hits.append((item.line, f"imports `{item.module}`"))
+            elif item.kind == "from":
+                names = sorted(set(item.names) & _SQLALCHEMY_ACCESS)
+                if names:
+                    hits.append((item.line, f"imports {', '.join(names)} from `{item.module}`"))
+        elif item.target is not None and in_any(item.target, allowed) and item.kind == "from":
+            names = [n for n in item.names if _SESSIONISH.search(n)]
+            if names:
+                hits.append((item.line, f"imports {', '.join(names)} from the data path (`{item.module}`)"))
+    source = source_of(project, path)
+    if source is None:
+        return hits
+    sa_names = _sqlalchemy_aliases(source)
+    for node in source.nodes(ast.Attribute):
+        owner = dotted(node.value)
+        if owner is None:
+            continue
+        if owner in sa_names and node.attr in _SQLALCHEMY_ACCESS:
+            hits.append((node.lineno, f"uses `{owner}.{node.attr}`"))
+        elif node.attr == "session" and owner.split(".")[-1] == "db":
+            hits.append((node.lineno, f"uses `{owner}.session`"))
+        elif node.attr in {"query", "objects"} and owner in model_names:
+            hits.append((node.lineno, f"queries `{owner}.{node.attr}`"))
+    return hits
+
+
+def _sqlalchemy_aliases(source: Source) -> set[str]:
+    names: set[str] = set()
+    for node in source.nodes(ast.Import):
+        for alias in node.names:
+            if alias.name == "sqlalchemy" or alias.name.startswith("sqlalchemy."):
+                names.add(alias.asname or alias.name)
+    return names
+
+
+def _js_access(tokens: tuple[Token, ...], model_names: set[str]) -> list[tuple[int, str]]:
+    hits = []
+    for i, token in enumerate(tokens):
+        if token.kind != "name" or i + 3 >= len(tokens):
+            continue
+        nxt, method, paren = tokens[i + 1], tokens[i + 2], tokens[i + 3]
+        if i > 0 and tokens[i - 1].value in {".", "?."}:
+            continue
+        if nxt.value == "." and method.kind == "name" and paren.value == "(":
+            if token.value in model_names and method.value in _SEQUELIZE_METHODS:
+                hits.append((token.line, f"calls `{token.value}.{method.value}()`"))
+            elif token.value == "sequelize" and method.value in {"query", "transaction", "sync"}:
+                hits.append((token.line, f"calls `sequelize.{method.value}()`"))
+        elif token.value == "new" and tokens[i + 1].value == "Sequelize":
+            hits.append((token.line, "creates a `Sequelize` instance"))
+    return hits
+
+
+def check_single_data_path(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:
+    """Fail for every file outside the data path that talks to the database."""
+    allowed: list[str] = list(params["modules"])
+    custom: list[str] | None = list(params["db_modules"]) if params.get("db_modules") else None
+    files = [p for p in (*project.python_files, *project.js_files) if not is_test_file(p)]
+    if not files:
+        return [context.unchecked("no Python or JS/TS sources to check")]
+    model_names = {e.name for e in entities(project)}
+    js_tokens = {s.path: s.tokens for s in js_sources(project)}
+    findings: list[Finding] = []
+    checked = 0
+    for path in files:
+        if in_any(path, allowed):
+            continue
+        checked += 1
+        if custom is not None:
+            hits = [
+                (i.line, f"imports `{i.module}`")
+                for i in project.imports(path)
+                if not i.type_checking and any(module_in(i.module, m) for m in custom)
+            ]
+        elif path in js_tokens:
+            hits = [
+                (i.line, f"imports the driver `{i.module}`")
+                for i in project.imports(path)
+                if module_in_any(i.module, DRIVERS)
+            ]
+            hits += _js_access(js_tokens[path], model_names)
+        else:
+            hits = _python_access(project, path, allowed, model_names)
+        for line, what in sorted(set(hits)):
+            findings.append(
+                context.failed(
+                    f"`{path}` talks to the database: it {what}",
+                    evidence(project, path, line),
+                    f"Move this data access into {', '.join(f'`{m}`' for m in allowed)} and call it from here.",
+                )
+            )
+    if findings:
+        return findings
+    return [context.passed(f"{checked} files outside {', '.join(allowed)} do not touch the database")]
+
+
+CHECK = Check("single-data-path", check_single_data_path, "Only the named modules talk to the database.")

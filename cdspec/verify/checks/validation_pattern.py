@@ -1,0 +1,274 @@
+"""``validation-pattern``: request bodies are validated through the named library and modules.
+
+1. Some (non-test) source imports the library (``pydantic``,
+   ``marshmallow``, ``django-forms`` = ``django.forms``, ``zod``, ``joi``,
+   ``yup``, any other name as a package).
+2. With ``modules``: every schema class (a class deriving, directly or
+   through project classes, from a name imported from the library) and
+   every JS ``lib.object(...)`` schema is defined inside ``modules``.
+3. Every route handler that reads the request body (``request.get_json()``,
+   ``request.json``, ``request.form``, ``request.data``, ``request.POST``,
+   ``await request.json()``, Express ``req.body``) also uses a name from
+   ``modules`` (or, without ``modules``, from the library); a FastAPI
+   handler of a POST/PUT/PATCH route may not take its body as a bare
+   ``dict``/``Any``/``list``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cdspec.verify._python import dotted, import_bindings, terminal
+from cdspec.verify.checks._common import (
+    anchor,
+    evidence,
+    function_at,
+    in_any,
+    is_test_file,
+    join,
+    js_sources,
+    module_in,
+    module_in_any,
+    routes,
+    sources,
+)
+from cdspec.verify.findings import Finding
+from cdspec.verify.project import Project
+from cdspec.verify.registry import Check, Context
+
+__all__ = ["CHECK"]
+
+_PACKAGES = {
+    "django-forms": ("django.forms",),
+    "django.forms": ("django.forms",),
+    "drf": ("rest_framework",),
+    "djangorestframework": ("rest_framework",),
+    "joi": ("joi", "@hapi/joi"),
+    "pydantic": ("pydantic", "pydantic_core"),
+}
+_BODY_ATTRS = frozenset({"get_json", "json", "form", "data", "get_data", "values", "POST", "body", "files"})
+_BARE = frozenset({"dict", "Dict", "Any", "list", "List", "object", "Mapping"})
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _unvalidated_body(function: ast.AST, names: set[str]) -> int | None:
+    """Line of a request-body read that does not flow into a schema call, else None.
+
+    A read (``request.get_json()``, ``request.json``...) is validated when it
+    is inside the arguments of a call whose function mentions a schema name
+    (``RegisterSchema().load(request.get_json())``), or is assigned to a
+    variable that such a call takes as an argument.
+    """
+    nodes = list(ast.walk(function))
+    reads = [
+        node
+        for node in nodes
+        if isinstance(node, ast.Attribute)
+        and node.attr in _BODY_ATTRS
+        and (dotted(node.value) or "").split(".")[-1] in {"request", "req"}
+    ]
+    if not reads:  # most handlers never touch the body: skip the parent map
+        return None
+    parents: dict[int, ast.AST] = {}
+    for node in nodes:
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    schema_calls = [n for n in nodes if isinstance(n, ast.Call) and _mentions(n.func, names)]
+    fed = {
+        arg.id
+        for call in schema_calls
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(arg, ast.Name)
+    }
+    for node in reads:
+        validated = False
+        current: ast.AST = node
+        while id(current) in parents:
+            parent = parents[id(current)]
+            if isinstance(parent, ast.Call) and current is parent.func:  # request.get_json(...) itself
+                current = parent
+                continue
+            if isinstance(parent, ast.BoolOp | ast.IfExp | ast.Await | ast.keyword):
+                current = parent
+                continue
+            if isinstance(parent, ast.Call):
+                validated = _mentions(parent.func, names)
+            elif isinstance(parent, ast.Assign | ast.AnnAssign):
+                targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+                validated = any(isinstance(t, ast.Name) and t.id in fed for t in targets)
+            break
+        if not validated:
+            return node.lineno
+    return None
+
+
+def _bare_body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    for arg in [*function.args.args, *function.args.kwonlyargs]:
+        annotation = arg.annotation
+        if annotation is None:
+            continue
+        if isinstance(annotation, ast.Subscript) and terminal(annotation.value) == "Annotated":
+            inner = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else annotation.slice
+            annotation = inner
+        base = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if terminal(base) in _BARE:
+            return arg.lineno
+    return None
+
+
+def check_validation_pattern(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:  # noqa: PLR0915  # three rules, read in one place
+    """Check the library is used, schemas live in ``modules`` and handlers validate bodies."""
+    library = str(params["library"])
+    packages = _PACKAGES.get(library.lower(), (library,))
+    modules: list[str] = list(params.get("modules", ()))
+    files = [p for p in (*project.python_files, *project.js_files) if not is_test_file(p)]
+    if not files:
+        return [context.unchecked("no Python or JS/TS sources to check")]
+    findings: list[Finding] = []
+    users = [i for p in files for i in project.imports(p) if module_in_any(i.module, packages)]
+    if not users:
+        return [
+            context.failed(
+                f"no source imports {library} ({', '.join(packages)})",
+                anchor(project, f"(no import of {library})"),
+                hint=f"Define the request schemas with {library}" + (f" in {join(modules)}." if modules else "."),
+            )
+        ]
+    # 2. schema classes outside the modules
+    schema_classes: dict[str, tuple[str, int]] = {}
+    python = [s for s in sources(project) if not is_test_file(s.path)]
+    bindings = {s.path: import_bindings(s) for s in python}
+    changed = True
+    classes = [(s, node) for s in python for node in s.nodes(ast.ClassDef)]
+    while changed:
+        changed = False
+        for source, node in classes:
+            if node.name in schema_classes:
+                continue
+            for base in node.bases:
+                name = dotted(base) or ""
+                head = name.split(".")[0]
+                bound = bindings[source.path].get(head, "")
+                if any(module_in(bound, pkg) for pkg in packages) or terminal(base) in schema_classes:
+                    schema_classes[node.name] = (source.path, node.lineno)
+                    changed = True
+                    break
+    if modules:
+        for name, (path, line) in sorted(schema_classes.items(), key=lambda item: item[1]):
+            if not in_any(path, modules):
+                findings.append(
+                    context.failed(
+                        f"{library} schema {name} is defined in `{path}`, outside {join(modules)}",
+                        evidence(project, path, line),
+                        f"Move {name} to {join(modules)}.",
+                    )
+                )
+        for js in js_sources(project):
+            if is_test_file(js.path) or in_any(js.path, modules):
+                continue
+            local = {
+                name
+                for item in project.imports(js.path)
+                if module_in_any(item.module, packages)
+                for name in (item.names or ("z", "Joi", "yup"))
+            }
+            tokens = js.tokens
+            for i, token in enumerate(tokens[:-3]):
+                if token.value in local and tokens[i + 1].value == "." and tokens[i + 2].value == "object":
+                    findings.append(
+                        context.failed(
+                            f"{library} schema defined in `{js.path}`, outside {join(modules)}",
+                            evidence(project, js.path, token.line),
+                            f"Move the schema to {join(modules)} and import it.",
+                        )
+                    )
+                    break
+    # 3. handlers that read the body without the schemas
+    by_path = {s.path: s for s in python}
+    seen: set[tuple[str, int]] = set()
+    handlers = 0
+    for route in routes(project):
+        handler_source = by_path.get(route.file)
+        if handler_source is None:
+            continue
+        function = function_at(handler_source, route.line)
+        if function is None or (route.file, function.lineno) in seen:
+            continue
+        seen.add((route.file, function.lineno))
+        handlers += 1
+        allowed_names = {
+            local
+            for local, target in bindings[route.file].items()
+            if (modules and any(module_in(target, m.strip("/").replace("/", ".")) for m in modules))
+            or (not modules and any(module_in(target, pkg) for pkg in packages))
+        }
+        body_line = _unvalidated_body(function, allowed_names)
+        if body_line is not None:
+            findings.append(
+                context.failed(
+                    f"handler {function.name} in `{route.file}` reads the request body without a {library} schema",
+                    evidence(project, route.file, body_line),
+                    f"Load the body through a {library} schema" + (f" from {join(modules)}." if modules else "."),
+                )
+            )
+        elif route.method in {"POST", "PUT", "PATCH"}:
+            bare = _bare_body(function)
+            if (
+                bare is not None
+                and any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) for d in function.decorator_list)
+                and "fastapi" in {t.split(".")[0] for t in bindings[route.file].values()}
+            ):
+                findings.append(
+                    context.failed(
+                        f"handler {function.name} in `{route.file}` takes an unvalidated body (dict/Any)",
+                        evidence(project, route.file, bare),
+                        f"Annotate the body with a {library} model" + (f" from {join(modules)}." if modules else "."),
+                    )
+                )
+    route_files = {r.file for r in routes(project)}
+    for js in js_sources(project):
+        if is_test_file(js.path) or js.path not in route_files:
+            continue
+        tokens = js.tokens
+        body_line = next(
+            (
+                t.line
+                for i, t in enumerate(tokens[:-2])
+                if t.value in {"req", "request"} and tokens[i + 1].value == "." and tokens[i + 2].value == "body"
+            ),
+            None,
+        )
+        if body_line is None:
+            continue
+        handlers += 1
+        imported = [
+            i
+            for i in project.imports(js.path)
+            if (modules and i.target is not None and in_any(i.target, modules))
+            or (not modules and module_in_any(i.module, packages))
+        ]
+        if not imported:
+            findings.append(
+                context.failed(
+                    f"`{js.path}` reads req.body without a {library} schema",
+                    evidence(project, js.path, body_line),
+                    f"Validate req.body with a {library} schema" + (f" from {join(modules)}." if modules else "."),
+                )
+            )
+    if findings:
+        return findings
+    return [
+        context.passed(
+            f"{library} is used; {len(schema_classes)} schema classes"
+            + (f" in {join(modules)}" if modules else "")
+            + f"; {handlers} handlers validate what they read"
+        )
+    ]
+
+
+CHECK = Check("validation-pattern", check_validation_pattern, "Request bodies are validated by the named library.")

@@ -1,0 +1,416 @@
+"""Scoring attempts: cdspec.evaluate against the library reference, broken variants and servers that misbehave.
+
+The reference and a broken copy are started as real servers from the task's
+``server:`` section (``start=True``); the servers that never come up are tiny
+Python scripts, and every test checks that no process is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cdspec
+from cdspec import CdspecError, LoadError
+from cdspec._schemas import schema, schema_problems
+from cdspec.cases import generate_cases
+from cdspec.cases.model import Case
+from cdspec.evaluate import (
+    ConstraintOutcome,
+    Evaluation,
+    Job,
+    ServerError,
+    append_results,
+    evaluate,
+    evaluate_many,
+    load_results,
+    patched_copy,
+    serve,
+)
+from cdspec.verify import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "examples" / "library"
+REFERENCE = LIBRARY / "reference"
+BROKEN = LIBRARY / "broken" / "create-200-services-import-routes.patch"
+RAW_SQL = LIBRARY / "broken" / "raw-sql-availability-ignores-loans.patch"
+
+
+@pytest.fixture(scope="module")
+def task() -> cdspec.Task:
+    return cdspec.load_task(LIBRARY / "task.yaml")
+
+
+@pytest.fixture(scope="module")
+def cases(task: cdspec.Task) -> tuple[Case, ...]:
+    """Twenty cases: every kind, and enough to cover what the broken copy breaks (the full set runs elsewhere)."""
+    return generate_cases(task, n=20, seed=0)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the reference with create answering 200 and a service importing the routes."""
+    return patched_copy(REFERENCE, BROKEN.read_text(encoding="utf-8"), tmp_path_factory.mktemp("broken") / "project")
+
+
+@pytest.fixture(scope="module")
+def reference_evaluation(task: cdspec.Task, cases: tuple[Case, ...]) -> Evaluation:
+    return evaluate(task, REFERENCE, start=True, cases=cases, variant_id="v-ref", attempt=2)
+
+
+def _gone(pid: int) -> bool:
+    """True when ``pid`` names no process (or only a zombie nobody has reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _with_server(task: cdspec.Task, **section: object) -> cdspec.Task:
+    return attrs.evolve(task, server=section)
+
+
+# --------------------------------------------------------------------------- the reference and a broken copy
+
+
+def test_the_reference_started_from_the_task_passes_everything(reference_evaluation: Evaluation) -> None:
+    """start=True runs the task's server: section; the reference keeps every constraint and passes every case."""
+    evaluation = reference_evaluation
+    assert evaluation.error is None
+    assert evaluation.assertions_total is not None
+    assert evaluation.assertions_total > 150
+    assert evaluation.a_rate == evaluation.strict_rate == 1.0
+    assert evaluation.passed
+    assert (evaluation.variant_id, evaluation.attempt, evaluation.depth) == ("v-ref", 2, 7)
+    assert evaluation.layers == ("architecture", "sqlite", "orm", "data_model", "validation", "folder_layout", "tests")
+    assert [c.id for c in evaluation.constraints] == [c.id for c in cdspec.load_task(LIBRARY / "task.yaml").constraints]
+    assert all(c.status is Status.PASSED for c in evaluation.constraints)
+    assert evaluation.layers_outcome["orm"] == {"passed": 3, "failed": 0, "unchecked": 0}
+    assert schema_problems(schema("result"), evaluation.to_data()) == []
+
+
+def test_a_broken_variant_scores_lower_and_strict_zero_where_its_constraint_is_in_force(
+    task: cdspec.Task, cases: tuple[Case, ...], broken: Path, reference_evaluation: Evaluation
+) -> None:
+    """The broken copy fails the create cases (lower A%) and import-layering (strict 0 from depth 1, not at 0)."""
+    with serve(task, broken) as server:
+        full = evaluate(task, broken, base_url=server.base_url, cases=cases, env=dict(server.env))
+        bare = evaluate(task, broken, depth=0, base_url=server.base_url, cases=cases, env=dict(server.env))
+    assert full.a_rate is not None
+    assert reference_evaluation.a_rate is not None
+    assert full.a_rate < reference_evaluation.a_rate
+    assert full.failed_constraints == ("architecture.import-layering",)
+    assert full.strict_rate == 0.0
+    assert not full.passed
+    assert full.layers_outcome["architecture"] == {"passed": 2, "failed": 1, "unchecked": 0}
+    # Contract only: no constraint in force, so the strict rate is the assertion rate.
+    assert (bare.depth, bare.layers, bare.constraints) == (0, (), ())
+    assert bare.a_rate is not None
+    assert bare.a_rate < 1.0
+    assert bare.strict_rate == bare.a_rate
+    assert not bare.passed
+
+
+def test_without_a_backend_only_the_constraints_are_scored(task: cdspec.Task, broken: Path) -> None:
+    """No base_url, app or start: the rates are None; passed is decided by the constraints alone."""
+    evaluation = evaluate(task, broken, depth=3)
+    assert (evaluation.assertions_total, evaluation.a_rate, evaluation.strict_rate) == (None, None, None)
+    assert evaluation.failed_constraints == ("architecture.import-layering",)
+    assert not evaluation.passed
+    assert evaluate(task, broken, depth=0).passed
+    assert evaluation.to_data()["assertions"] is None
+
+
+def test_the_second_broken_variant_fails_only_from_the_orm_layer(task: cdspec.Task, tmp_path: Path) -> None:
+    """The raw SQL patch applies and breaks orm.no-raw-sql, which is in force from depth 3."""
+    project = patched_copy(REFERENCE, RAW_SQL.read_text(encoding="utf-8"), tmp_path / "project")
+    assert evaluate(task, project, depth=2).failed_constraints == ()
+    assert evaluate(task, project, depth=3).failed_constraints == ("orm.no-raw-sql",)
+
+
+def test_a_patch_that_does_not_apply_raises_and_leaves_no_copy(tmp_path: Path) -> None:
+    """patched_copy is strict (the verifier's diff applier) and removes a half-made copy."""
+    diff = "--- a/app/__main__.py\n+++ b/app/__main__.py\n@@ -1,1 +1,1 @@\n-not the first line\n+x\n"
+    with pytest.raises(cdspec.DiffError):
+        patched_copy(REFERENCE, diff, tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
+
+
+# --------------------------------------------------------------------------- servers that misbehave
+
+
+def test_a_server_that_exits_at_once_gives_an_error_evaluation(task: cdspec.Task, tmp_path: Path) -> None:
+    """Its exit status and log are in the error; no rates; the constraints are still scored."""
+    script = "import sys; print('no database configured', flush=True); sys.exit(3)"
+    broken_task = _with_server(task, command=["{python}", "-c", script], timeout=20)
+    evaluation = evaluate(broken_task, REFERENCE, start=True, cases=())
+    assert evaluation.error is not None
+    assert "exited with status 3" in evaluation.error
+    assert "no database configured" in evaluation.error
+    assert (evaluation.a_rate, evaluation.strict_rate) == (None, None)
+    assert not evaluation.passed
+    assert len(evaluation.constraints) == 12
+    assert schema_problems(schema("result"), evaluation.to_data()) == []
+
+
+def test_a_server_that_never_answers_is_stopped_with_its_children(task: cdspec.Task, tmp_path: Path) -> None:
+    """It times out, the error quotes its log, and neither it nor a process it started is left running."""
+    pids = tmp_path / "pids"
+    script = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "print('listening soon', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    slow_task = _with_server(task, command=["{python}", "-c", script], timeout=1.5)
+    evaluation = evaluate(slow_task, REFERENCE, start=True, cases=())
+    assert evaluation.error is not None
+    assert "did not answer GET / on port" in evaluation.error
+    assert "within 1.5 s" in evaluation.error
+    assert "listening soon" in evaluation.error
+    server_pid, child_pid = map(int, pids.read_text().split())
+    with pytest.raises(ProcessLookupError):
+        os.kill(server_pid, 0)
+    assert _gone(child_pid)
+
+
+def test_the_server_is_stopped_on_keyboard_interrupt(task: cdspec.Task, tmp_path: Path) -> None:
+    """Ctrl-C in the block still terminates the server; placeholders and the port variable are filled in."""
+    http_task = _with_server(
+        task,
+        command=["{python}", "-m", "http.server", "{port}", "--bind", "127.0.0.1"],
+        port_env="HTTP_PORT",
+        env={"SCRATCH": "{tmp}/db.sqlite3", "WHERE": "{project}"},
+        health="/",
+    )
+    with pytest.raises(KeyboardInterrupt), serve(http_task, tmp_path) as server:  # noqa: PT012
+        pid = server.pid
+        port = server.base_url.rsplit(":", 1)[1]
+        assert server.env["HTTP_PORT"] == port
+        assert server.env["SCRATCH"].endswith("/db.sqlite3")
+        assert Path(server.env["SCRATCH"]).parent.is_dir()
+        assert server.env["WHERE"] == str(tmp_path)
+        scratch = Path(server.env["SCRATCH"]).parent
+        raise KeyboardInterrupt
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not scratch.exists()
+
+
+def test_a_command_that_does_not_exist_is_an_error_evaluation(task: cdspec.Task) -> None:
+    """A program that cannot be run is an attempt that could not be evaluated, not a crash."""
+    evaluation = evaluate(_with_server(task, command=["no-such-program-cdspec"]), REFERENCE, start=True, cases=())
+    assert evaluation.error is not None
+    assert evaluation.error.startswith("cannot run 'no-such-program-cdspec'")
+
+
+def test_serve_raises_server_error_and_bad_sections_raise_cdspec_errors(task: cdspec.Task, tmp_path: Path) -> None:
+    """serve() itself raises; a task without server:, an unknown placeholder and two backends are bad input."""
+    with (
+        pytest.raises(ServerError, match="exited with status 0"),
+        serve(_with_server(task, command=[sys.executable, "-c", "pass"]), tmp_path),
+    ):
+        pass  # pragma: no cover - never reached
+    bare = attrs.evolve(task, server={})
+    with pytest.raises(CdspecError, match="has no server: section"):
+        evaluate(bare, REFERENCE, start=True, cases=())
+    with pytest.raises(CdspecError, match=r"unknown placeholder \{host\} \(known: \{port\}"):
+        evaluate(_with_server(task, command=["{python}", "{host}"]), REFERENCE, start=True, cases=())
+    with pytest.raises(LoadError, match="/server/command: expected at least 1 item"):
+        evaluate(_with_server(task, command=[]), REFERENCE, start=True, cases=())
+    with pytest.raises(CdspecError, match="at most one backend"):
+        evaluate(task, REFERENCE, start=True, base_url="http://127.0.0.1:1")
+    with pytest.raises(cdspec.SelectionError):
+        evaluate(task, REFERENCE, depth=99)
+    with pytest.raises(cdspec.ProjectError):
+        evaluate(task, tmp_path / "missing")
+
+
+def test_the_examples_declare_how_to_start_their_servers() -> None:
+    """Both examples with a reference have a server: section whose credentials the cases' $env reads."""
+    for example, names in (("library", {"LIBRARIAN_EMAIL"}), ("clinic", {"STAFF_EMAIL"})):
+        task = cdspec.load_task(ROOT / "examples" / example / "task.yaml")
+        assert task.server["command"] == ["{python}", "-m", "app"]
+        assert names <= set(task.server["env"])
+        assert task.server["env"]["DATABASE_URL"].startswith("sqlite:///{tmp}/")
+
+
+# --------------------------------------------------------------------------- results files
+
+
+def _sample(**changes: object) -> Evaluation:
+    fields: dict[str, object] = {
+        "task_id": "library",
+        "variant_id": "v1",
+        "attempt": 1,
+        "depth": 2,
+        "layers": ("architecture", "sqlite"),
+        "target": cdspec.Target("python", "flask"),
+        "project": "out/p1",
+        "constraints": (
+            ConstraintOutcome("architecture.import-layering", "architecture", "import-layering", Status.FAILED),
+            ConstraintOutcome("database.sqlite", "sqlite", "database-engine", Status.UNCHECKED),
+        ),
+        "assertions_passed": 9,
+        "assertions_total": 12,
+        "seconds": 1.25,
+    }
+    fields.update(changes)
+    return Evaluation(**fields)  # type: ignore[arg-type]
+
+
+def test_results_round_trip_through_jsonl(tmp_path: Path) -> None:
+    """append_results appends lines; load_results gives back equal evaluations in order."""
+    path = tmp_path / "results.jsonl"
+    first = [_sample(), _sample(attempt=2, assertions_passed=None, assertions_total=None, error="it died")]
+    assert append_results(path, first) == 2
+    assert append_results(path, [_sample(variant_id=None, constraints=())]) == 1
+    loaded = load_results(path)
+    assert loaded == (*first, _sample(variant_id=None, constraints=()))
+    data = json.loads(path.read_text().splitlines()[0])
+    assert (data["a_rate"], data["strict_rate"], data["passed"]) == (0.75, 0.0, False)
+    assert data["layers_outcome"] == {
+        "architecture": {"passed": 0, "failed": 1, "unchecked": 0},
+        "sqlite": {"passed": 0, "failed": 0, "unchecked": 1},
+    }
+
+
+outcomes = st.builds(
+    ConstraintOutcome,
+    st.sampled_from(["a.b", "orm.no-raw-sql"]),
+    st.sampled_from(["architecture", "orm"]),
+    st.sampled_from(["no-raw-sql", "orm"]),
+    st.sampled_from(list(Status)),
+)
+
+
+@st.composite
+def evaluations(draw: st.DrawFn) -> Evaluation:
+    total = draw(st.none() | st.integers(0, 10_000))
+    return Evaluation(
+        task_id=draw(st.sampled_from(["library", "clinic"])),
+        variant_id=draw(st.none() | st.text(min_size=1, max_size=8)),
+        attempt=draw(st.integers(1, 50)),
+        depth=draw(st.integers(0, 9)),
+        layers=draw(st.lists(st.sampled_from(["architecture", "orm", "tests"]), unique=True)),
+        target=cdspec.Target("python", draw(st.sampled_from(["flask", "fastapi"]))),
+        project=draw(st.text(max_size=10)),
+        constraints=draw(st.lists(outcomes, max_size=4)),
+        assertions_passed=None if total is None else draw(st.integers(0, total)),
+        assertions_total=total,
+        seconds=draw(st.floats(0, 1e5).map(lambda s: round(s, 3))),
+        error=draw(st.none() | st.text(max_size=20)),
+    )
+
+
+@given(evaluations())
+def test_to_data_is_valid_and_from_data_inverts_it(evaluation: Evaluation) -> None:
+    """Every evaluation's data is valid against the schema and reads back equal."""
+    data = evaluation.to_data()
+    assert schema_problems(schema("result"), data) == []
+    assert Evaluation.from_data(json.loads(json.dumps(data))) == evaluation
+
+
+def test_bad_results_files_report_file_line_and_pointer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bad line is reported at once: not JSON, schema violations, rates that disagree with the data."""
+    monkeypatch.chdir(tmp_path)
+    good = _sample().to_data()
+    lying = {**good, "a_rate": 0.5}
+    missing = {k: v for k, v in good.items() if k != "depth"}
+    wrong_status = json.loads(json.dumps(good))
+    wrong_status["constraints"][0]["status"] = "broken"
+    lines = [json.dumps(good), "{not json", json.dumps(missing), "", json.dumps(lying), json.dumps(wrong_status)]
+    Path("results.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(LoadError) as info:
+        load_results("results.jsonl")
+    text = str(info.value)
+    assert text.startswith("results.jsonl:2: ")
+    assert "results.jsonl:3: missing required property 'depth'" in text
+    assert "results.jsonl:5: /a_rate: a_rate is 0.5, but the line's data gives 0.75" in text
+    assert "results.jsonl:6: /constraints/0/status: expected one of 'passed', 'failed', 'unchecked'" in text
+    assert "results.jsonl:1" not in text
+
+
+def test_unreadable_results_files_raise_load_errors_only(tmp_path: Path) -> None:
+    """A missing file, a directory and binary data are LoadErrors naming the file."""
+    with pytest.raises(LoadError, match=r"missing\.jsonl"):
+        load_results(tmp_path / "missing.jsonl")
+    with pytest.raises(LoadError):
+        load_results(tmp_path)
+    (tmp_path / "binary.jsonl").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(LoadError, match="binary"):
+        load_results(tmp_path / "binary.jsonl")
+    assert load_results(_empty(tmp_path)) == ()
+    with pytest.raises(CdspecError, match="cannot write"):
+        append_results(tmp_path / "no" / "such" / "dir.jsonl", [_sample()])
+
+
+def _empty(folder: Path) -> Path:
+    (folder / "empty.jsonl").write_text("")
+    return folder / "empty.jsonl"
+
+
+# --------------------------------------------------------------------------- many attempts
+
+
+@pytest.fixture(scope="module")
+def jobs(task: cdspec.Task, broken: Path) -> list[Job]:
+    """Two started backends (small case set) and verification-only jobs at several depths."""
+    few = generate_cases(task, n=8, seed=1)
+    started = [
+        Job(task=task, project=project, start=True, cases=few, variant_id="v", attempt=i)
+        for i, project in enumerate([REFERENCE, broken], 1)
+    ]
+    static = [
+        Job(task=task, project=project, depth=depth, variant_id=f"d{depth}", attempt=i)
+        for depth in (0, 3)
+        for i, project in enumerate([REFERENCE, broken], 1)
+    ]
+    return [*started, *static]
+
+
+def _comparable(evaluation: Evaluation) -> dict[str, object]:
+    data = evaluation.to_data()
+    data.pop("seconds")
+    return data
+
+
+def test_evaluate_many_gives_the_same_results_in_the_same_order_with_one_or_two_workers(jobs: list[Job]) -> None:
+    one = [_comparable(e) for e in evaluate_many(jobs, workers=1)]
+    two = [_comparable(e) for e in evaluate_many(jobs, workers=2)]
+    assert one == two
+    assert [(e["variant_id"], e["attempt"]) for e in one] == [(j.variant_id, j.attempt) for j in jobs]
+    assert one[0]["error"] is None
+    assert one[0]["assertions"]["total"] > 0  # type: ignore[index]
+    assert one[0]["passed"]
+    assert not one[1]["passed"]
+
+
+def test_evaluate_many_checks_workers() -> None:
+    """workers must be a positive integer; no jobs give no evaluations."""
+    with pytest.raises(CdspecError, match="workers must be a positive integer"):
+        list(evaluate_many([], workers=0))
+    assert list(evaluate_many([], workers=3)) == []
+
+
+def test_evaluate_many_raises_a_jobs_error_when_its_result_is_reached(task: cdspec.Task, tmp_path: Path) -> None:
+    """Bad input of one job (a missing project) raises, after the evaluations before it."""
+    jobs = [Job(task=task, project=REFERENCE, depth=0), Job(task=task, project=tmp_path / "missing")]
+    results: Iterator[Evaluation] = evaluate_many(jobs, workers=1)
+    assert next(results).depth == 0
+    with pytest.raises(cdspec.ProjectError):
+        next(results)

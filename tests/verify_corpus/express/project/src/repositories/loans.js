@@ -1,0 +1,7 @@
+const { Loan } = require('../models');
+
+async function create(fields) {
+  return Loan.create(fields);
+}
+
+module.exports = { create };
