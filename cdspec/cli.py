@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from ._version import __version__
 from .contract import Contract
@@ -30,20 +30,26 @@ from .verify import CheckRegistry, Project, verify
 __all__ = ["main", "run"]
 
 
-def _kinds(spec: str | None) -> KindRegistry:
-    """The registry named by ``--kinds module:attribute`` (the user's own code)."""
-    if spec is None:
-        return BUILTIN_KINDS
+_R = TypeVar("_R")
+
+
+def _registry(option: str, spec: str, expected: type[_R]) -> _R:
+    """The object named by ``--<option> module:attribute`` (the user's own code), of type ``expected``."""
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise _UsageError(f"--kinds takes MODULE:ATTRIBUTE, got {spec!r}")
+        raise _UsageError(f"--{option} takes MODULE:ATTRIBUTE, got {spec!r}")
     try:
         registry = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise _UsageError(f"--kinds {spec}: {exc}") from None
-    if not isinstance(registry, KindRegistry):
-        raise _UsageError(f"--kinds {spec}: expected a cdspec.KindRegistry, got {type(registry).__name__}")
+        raise _UsageError(f"--{option} {spec}: {exc}") from None
+    if not isinstance(registry, expected):
+        raise _UsageError(f"--{option} {spec}: expected a cdspec.{expected.__name__}, got {type(registry).__name__}")
     return registry
+
+
+def _kinds(spec: str | None) -> KindRegistry:
+    """The registry named by ``--kinds module:attribute``; the built-in kinds without one."""
+    return BUILTIN_KINDS if spec is None else _registry("kinds", spec, KindRegistry)
 
 
 class _UsageError(Exception):
@@ -52,18 +58,7 @@ class _UsageError(Exception):
 
 def _checks(spec: str | None) -> CheckRegistry | None:
     """The check registry named by ``--checks module:attribute``; ``None`` for the built-in checks."""
-    if spec is None:
-        return None
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise _UsageError(f"--checks takes MODULE:ATTRIBUTE, got {spec!r}")
-    try:
-        registry = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as exc:
-        raise _UsageError(f"--checks {spec}: {exc}") from None
-    if not isinstance(registry, CheckRegistry):
-        raise _UsageError(f"--checks {spec}: expected a cdspec.CheckRegistry, got {type(registry).__name__}")
-    return registry
+    return None if spec is None else _registry("checks", spec, CheckRegistry)
 
 
 def _choices(specs: Sequence[str]) -> dict[str, str]:

@@ -749,16 +749,20 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
             extra=b.equal_fields(resource.read, body, "read back equals what was sent"),
         )
         match = {id_field: {"$var": var}}
-        if resource.listing is not None:
-            pages = api.pages(resource.listing)
-            b.call(
-                resource.listing,
-                "find it in the list",
-                path_params=_for(resource.listing, item),
-                expect_success=True,
-                pages=pages,
-                extra=[_listing("contains", pages, match, "the list contains the new item")],
-            )
+
+        def listed(kind: str, name: str, text: str) -> None:
+            if resource.listing is not None:
+                pages = api.pages(resource.listing)
+                b.call(
+                    resource.listing,
+                    name,
+                    path_params=_for(resource.listing, item),
+                    expect_success=True,
+                    pages=pages,
+                    extra=[_listing(kind, pages, match, text)],
+                )
+
+        listed("contains", "find it in the list", "the list contains the new item")
         if resource.update is not None:
             change = b.body(resource.update)
             b.call(
@@ -785,16 +789,7 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
                 path_params=_for(resource.read, item),
                 statuses=api.statuses(resource.read, ["404", "410"], "404"),
             )
-            if resource.listing is not None:
-                pages = api.pages(resource.listing)
-                b.call(
-                    resource.listing,
-                    "it is gone from the list",
-                    path_params=_for(resource.listing, item),
-                    expect_success=True,
-                    pages=pages,
-                    extra=[_listing("not_contains", pages, match, "the list no longer contains it")],
-                )
+            listed("not_contains", "it is gone from the list", "the list no longer contains it")
 
     return _Template("lifecycle", resource.name, f"{resource.name}: create, read, list, update, delete", build)
 
