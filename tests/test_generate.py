@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from cdspec.cases.model import Case
 from cdspec.cli import main
 from cdspec.load import dump_cases, load_cases
 from cdspec.run import run_cases
+
+from .notes import NOTES_TASK, notes_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = cdspec.load_task(ROOT / "examples" / "library" / "task.yaml")
@@ -338,82 +340,30 @@ def test_the_strategy_shrinks_to_a_simple_case_of_the_asked_kind() -> None:
     assert loans == ("lifecycle-loans-0000", 7)
 
 
-LINKED = """
-id: linked
-title: Links
-goal: Notes linked from their creation.
-target: {language: python, framework: flask}
-contract:
-  openapi: 3.1.0
-  info: {title: Notes, version: "1"}
-  paths:
-    /notes:
-      post:
-        operationId: createNote
-        requestBody:
-          required: true
-          content:
-            application/json:
-              schema: {type: object, required: [text], properties: {text: {type: string, minLength: 1, maxLength: 20}}}
-        responses:
-          "201":
-            description: made
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Note"}
+# The notes task with a link from a new note to reading it back.
+LINKED = NOTES_TASK.replace(
+    """                schema: {$ref: "#/components/schemas/Note"}
+          "400":""",
+    """                schema: {$ref: "#/components/schemas/Note"}
             links:
               readIt:
-                operationId: readNote
+                operationId: getNote
                 parameters: {noteId: $response.body#/id}
-    /notes/{noteId}:
-      get:
-        operationId: readNote
-        parameters:
-          - {name: noteId, in: path, required: true, schema: {type: integer}}
-        responses:
-          "200":
-            description: the note
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Note"}
-          "404": {description: none}
-  components:
-    schemas:
-      Note:
-        type: object
-        required: [id, text]
-        properties: {id: {type: integer}, text: {type: string}}
-"""
-
-
-def notes_app() -> Callable[..., Any]:
-    notes: dict[int, str] = {}
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
-        if method == "POST" and path == "/notes":
-            text = json.loads(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))["text"]
-            notes[len(notes) + 1] = text
-            status, body = "201 Created", {"id": len(notes), "text": text}
-        elif method == "GET" and path.startswith("/notes/") and path[7:].isdigit() and int(path[7:]) in notes:
-            status, body = "200 OK", {"id": int(path[7:]), "text": notes[int(path[7:])]}
-        else:
-            start_response("404 Not Found", [])
-            return [b""]
-        start_response(status, [("Content-Type", "application/json")])
-        return [json.dumps(body).encode()]
-
-    return app
+          "400":""",
+    1,
+)
 
 
 def test_openapi_links_become_scenarios_that_run() -> None:
+    assert LINKED != NOTES_TASK
     task = cdspec.parse_task(LINKED)
-    cases = generate_cases(task, seed=0, kinds=["lifecycle", "response", "scenario"])  # the app validates nothing
+    cases = generate_cases(task, seed=0)
     linked = next(c for c in cases if c.id.startswith("scenario-link.createNote.readIt"))
     create, follow = linked.steps
+    assert (create.request.operation, follow.request.operation) == ("createNote", "getNote")
     assert thaw(create.capture) == {"link.noteId": "/id"}
     assert thaw(follow.request.path_params) == {"noteId": {"$var": "link.noteId"}}
-    report = run_cases(cases, app=notes_app())
+    report = run_cases(cases, app=notes_app({}))
     assert report.pass_rate == 1.0, [a.reason for a in report.failures()]
 
 

@@ -9,12 +9,11 @@ and the observed status.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -26,100 +25,11 @@ from cdspec.cases import generate_cases
 from cdspec.cases.model import Case, Expectation, Request, Step
 from cdspec.load import dump_cases
 
+from .notes import NOTES_TASK, notes_app
+
 pytest_plugins = ["pytester"]
 
-TASK = """\
-id: notes
-title: Notes API
-goal: Keep short notes.
-target: {language: python, framework: flask}
-contract:
-  openapi: 3.1.0
-  info: {title: Notes, version: "1"}
-  paths:
-    /notes:
-      post:
-        operationId: createNote
-        requestBody:
-          required: true
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [text]
-                properties: {text: {type: string, minLength: 1, maxLength: 20}}
-                additionalProperties: false
-        responses:
-          "201":
-            description: created
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Note"}
-          "400":
-            description: invalid
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Error"}
-    /notes/{noteId}:
-      get:
-        operationId: getNote
-        parameters:
-          - {name: noteId, in: path, required: true, schema: {type: integer}}
-        responses:
-          "200":
-            description: the note
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Note"}
-          "404":
-            description: no such note
-            content:
-              application/json:
-                schema: {$ref: "#/components/schemas/Error"}
-  components:
-    schemas:
-      Note:
-        type: object
-        required: [id, text]
-        properties: {id: {type: integer}, text: {type: string}}
-      Error:
-        type: object
-        required: [error]
-        properties: {error: {type: string}}
-layers: []
-"""
-
 RANGE_CASE = "negative-createNote.range-0005"
-
-
-def _notes_app(notes: dict[int, dict[str, Any]]) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """The notes API (storing into ``notes``), correct except that it never checks the text's maxLength."""
-    lock = threading.Lock()
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        def answer(status: str, body: object) -> list[bytes]:
-            start_response(status, [("Content-Type", "application/json")])
-            return [json.dumps(body).encode()]
-
-        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
-        if path == "/notes" and method == "POST":
-            try:
-                body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
-            except ValueError:
-                return answer("400 Bad Request", {"error": "the body is not JSON"})
-            if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(body["text"], str):
-                return answer("400 Bad Request", {"error": "text (a string) is required"})
-            if not body["text"]:
-                return answer("400 Bad Request", {"error": "text is empty"})
-            with lock:
-                note = notes[len(notes) + 1] = {"id": len(notes) + 1, "text": body["text"]}
-            return answer("201 Created", note)
-        match = re.fullmatch(r"/notes/(\d+)", path)
-        if match and method == "GET" and int(match[1]) in notes:
-            return answer("200 OK", notes[int(match[1])])
-        return answer("404 Not Found", {"error": "no such note"})
-
-    return app
 
 
 class _Quiet(WSGIRequestHandler):
@@ -136,7 +46,7 @@ def notes() -> dict[int, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def base_url(notes: dict[int, dict[str, Any]]) -> Iterator[str]:
     """The notes API served on a free loopback port for the module's tests."""
-    server: WSGIServer = make_server("127.0.0.1", 0, _notes_app(notes), handler_class=_Quiet)
+    server: WSGIServer = make_server("127.0.0.1", 0, notes_app(notes, check_max_length=False), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -150,7 +60,7 @@ def base_url(notes: dict[int, dict[str, Any]]) -> Iterator[str]:
 @pytest.fixture
 def task_file(pytester: pytest.Pytester) -> Path:
     """The notes task, written into pytester's directory (which holds no tests)."""
-    return pytester.makefile(".yaml", task=TASK)
+    return pytester.makefile(".yaml", task=NOTES_TASK)
 
 
 def test_each_case_is_a_test_and_the_broken_rule_fails(
@@ -258,7 +168,7 @@ def test_usage_errors_are_reported_without_a_traceback(pytester: pytest.Pytester
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
     missing.stderr.fnmatch_lines(["ERROR: --cdspec-task *nothere.yaml:", "nothere.yaml: no such file"])
 
-    broken = pytester.makefile(".yaml", broken=TASK.replace("goal: Keep short notes.\n", ""))
+    broken = pytester.makefile(".yaml", broken=NOTES_TASK.replace("goal: Keep short notes.\n", ""))
     invalid = pytester.runpytest("--cdspec-task", str(broken), "--cdspec-base-url", "http://127.0.0.1:9")
     assert invalid.ret == pytest.ExitCode.USAGE_ERROR
     invalid.stderr.fnmatch_lines(["ERROR: --cdspec-task *broken.yaml:", "broken.yaml*goal*"])
