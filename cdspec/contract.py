@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -32,6 +33,7 @@ __all__ = [
     "RequestBody",
     "Response",
     "contract_problems",
+    "normalize_base_path",
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -179,6 +181,25 @@ class Contract:
         schemes = self.document.get("components", {}).get("securitySchemes", {})
         return FrozenDict((k, _follow(self.document, v)) for k, v in schemes.items())
 
+    @property
+    def base_path(self) -> str:
+        """The path of the first ``servers`` URL, without a trailing slash (``"/api"``).
+
+        Server variables take their defaults; a missing ``servers`` list, a
+        URL without a path or a path of ``/`` gives ``""``. This is the
+        prefix under which a contract's paths are served unless a task says
+        otherwise (:attr:`cdspec.Task.path_prefix`): the runner and the route
+        checks share the rule.
+        """
+        servers = self.document.get("servers") or ()
+        if not servers:
+            return ""
+        server = servers[0]
+        url = str(server.get("url", ""))
+        for name, variable in (server.get("variables") or {}).items():
+            url = url.replace("{" + name + "}", str(variable.get("default", "")))
+        return normalize_base_path(urlsplit(url).path)
+
     def operation(self, operation_id: str) -> Operation:
         """The operation with ``operation_id``; ``KeyError`` naming the known ones if absent."""
         for op in self.operations:
@@ -190,6 +211,12 @@ class Contract:
     def resolve(self, ref: str) -> JSON:
         """The value an internal reference (``"#/components/schemas/Book"``) points to."""
         return _pointer_get(self.document, ref)
+
+
+def normalize_base_path(path: str) -> str:
+    """``path`` as a route prefix: one leading slash, none trailing, ``""`` for the root."""
+    stripped = path.strip().strip("/")
+    return "/" + stripped if stripped else ""
 
 
 def _pointer_get(document: JSON, ref: str) -> JSON:

@@ -20,7 +20,7 @@ import attrs
 
 from ._frozen import FrozenDict, freeze
 from ._mustache import compile_template
-from .contract import Contract
+from .contract import Contract, normalize_base_path
 from .errors import CompositionError, LoadError, Problem, SelectionError, UnknownLayerError
 
 __all__ = [
@@ -307,7 +307,9 @@ class Task:
     (plain data: accounts, roles, per-operation settings and scenarios, see
     :mod:`cdspec.cases`). ``server`` says how to start a project's server for
     :func:`cdspec.evaluate.evaluate` (plain data: ``command``, ``port_env``,
-    ``env``, ``health``, ``timeout``; see ``docs/evaluate.md``).
+    ``env``, ``health``, ``timeout``; see ``docs/evaluate.md``). ``base_path``
+    overrides the prefix the contract's ``servers`` give its paths (see
+    :attr:`path_prefix`).
     """
 
     id: str = attrs.field(validator=_matches(_TASK_ID, "a task id (lowercase, digits, '.', '_' or '-')"))
@@ -323,6 +325,7 @@ class Task:
     plans: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     cases: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
     server: FrozenDict = attrs.field(converter=freeze, factory=FrozenDict)
+    base_path: str | None = attrs.field(default=None, converter=attrs.converters.optional(normalize_base_path))
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -336,6 +339,17 @@ class Task:
             )
         if problems:
             raise LoadError(attrs.evolve(p, file=self.origin) for p in problems)
+
+    @property
+    def path_prefix(self) -> str:
+        """The prefix every contract path is served under (``"/api"``, or ``""``).
+
+        The task's ``base_path`` when it has one, else the path of the
+        contract's first ``servers`` URL (:attr:`Contract.base_path`). The
+        runner prefixes requests with it and the route checks expect routes
+        under it.
+        """
+        return self.contract.base_path if self.base_path is None else self.base_path
 
     # -- views ------------------------------------------------------------------------
 

@@ -191,3 +191,30 @@ def test_backend_is_pinned_whatever_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema-rs")
     assert contract_problems(doc) == expected
     assert contract_problems(DOC) == []
+
+
+@pytest.mark.parametrize(
+    ("servers", "expected"),
+    [
+        (None, ""),
+        ([{"url": "/"}], ""),
+        ([{"url": "http://localhost:8000"}], ""),
+        ([{"url": "/api"}, {"url": "/other"}], "/api"),
+        ([{"url": "https://example.test/api/v1/"}], "/api/v1"),
+        (
+            [
+                {
+                    "url": "https://{host}/api/{version}",
+                    "variables": {"host": {"default": "h"}, "version": {"default": "v2"}},
+                }
+            ],
+            "/api/v2",
+        ),
+    ],
+)
+def test_base_path_is_the_first_server_path(servers: Any, expected: str) -> None:
+    """The prefix of the contract's paths comes from its first ``servers`` URL, variables at their defaults."""
+    document = copy.deepcopy(DOC)
+    if servers is not None:
+        document["servers"] = servers
+    assert Contract.from_document(document).base_path == expected

@@ -289,3 +289,16 @@ def test_notebook_view_lists_layers() -> None:
     assert view.startswith("**T** (`t`, greenfield): python / flask")
     assert "| 3 | **postgres** Postgres | database (alternative) | `postgres.rule` |" in view
     assert "| 2 | **sqlite** Sqlite | database | `sqlite.rule` |" in view
+
+
+def test_path_prefix_is_the_task_base_path_or_the_contracts() -> None:
+    """``base_path`` overrides the contract's server path, normalised; it survives a dump and a parse."""
+    from cdspec import dump_task, load_task, parse_task
+
+    task = load_task("examples/library/task.yaml")
+    assert task.base_path is None
+    assert task.path_prefix == task.contract.base_path
+    moved = attrs.evolve(task, base_path="api/v1/")
+    assert moved.path_prefix == "/api/v1"
+    assert parse_task(dump_task(moved), root=".") == moved
+    assert attrs.evolve(task, base_path="/").path_prefix == ""
