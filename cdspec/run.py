@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import email.utils
 import hashlib
 import http.client
 import inspect
 import io
 import json
+import math
 import os
 import re
 import secrets
+import shlex
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -32,6 +37,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import attrs
 
+from ._bounded import JsonError, check_schema, parse_json, schema_problem
 from ._frozen import JSON, FrozenDict, freeze, thaw
 from ._source import pointer_tokens, resolve_pointer
 from .cases.model import Case, Expectation, Step
@@ -45,7 +51,14 @@ MAX_BODY = 8 * 1024 * 1024
 
 @attrs.frozen
 class AssertionResult:
-    """One expectation checked: did it pass, what was seen, and why it failed."""
+    """One expectation checked: did it pass, what was seen, and why it failed.
+
+    A failed assertion also carries its step's ``request`` as a curl command
+    line and the ``response`` (``status``, ``headers``, ``body`` cut to a
+    screen); both are empty when the step got no response or passed. A
+    passed assertion's ``reason`` is empty, or says what was left unchecked
+    (``unchecked: ...``).
+    """
 
     case_id: str
     step: str
@@ -54,9 +67,11 @@ class AssertionResult:
     passed: bool
     observed: JSON = attrs.field(converter=freeze, default=None)
     reason: str = ""
+    request: str = ""
+    response: JSON = attrs.field(converter=freeze, default=None, repr=False)
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data = {
             "case_id": self.case_id,
             "step": self.step,
             "kind": self.kind,
@@ -65,6 +80,11 @@ class AssertionResult:
             "observed": thaw(self.observed),
             "reason": self.reason,
         }
+        if self.request:
+            data["request"] = self.request
+        if self.response is not None:
+            data["response"] = thaw(self.response)
+        return data
 
 
 @attrs.frozen
@@ -82,11 +102,42 @@ class CaseResult:
         return all(a.passed for a in self.assertions)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Report:
-    """The outcome of a run: every case's result and the assertion pass rate."""
+    """The outcome of a run: every case's result and the assertion pass rate.
+
+    In a notebook it shows as a table of cases and of failures (at most
+    :data:`DISPLAY_ROWS` rows each); :meth:`to_junit` and :meth:`to_html`
+    give the JUnit XML and the self-contained HTML page of
+    ``cdspec run --junit/--html``.
+    """
 
     cases: tuple[CaseResult, ...]
+
+    def __repr__(self) -> str:
+        return f"<Report {self.summary()}>"
+
+    def _repr_markdown_(self) -> str:
+        from ._run_display import markdown
+
+        return markdown(self)
+
+    def _repr_html_(self) -> str:
+        from ._run_display import html_table
+
+        return html_table(self)
+
+    def to_html(self) -> str:
+        """The whole report as one self-contained HTML page (no script, no external resource; all text escaped)."""
+        from ._run_display import html_page
+
+        return html_page(self)
+
+    def to_junit(self) -> str:
+        """The report as JUnit XML: one ``testcase`` per case, a ``failure`` listing each failed assertion."""
+        from ._run_display import junit
+
+        return junit(self)
 
     @property
     def assertions(self) -> tuple[AssertionResult, ...]:
@@ -167,6 +218,9 @@ class _Http:
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         connection = cls(self.host, self.port, timeout=timeout)
         answered = False
+        # The socket timeout bounds each read; the watchdog bounds the whole
+        # exchange (a server trickling a header byte a second cannot hold it).
+        watchdog = _Watchdog(connection, timeout)
         try:
             connection.request(method, self.prefix + target, body=body, headers=dict(headers))
             response = connection.getresponse()
@@ -174,8 +228,8 @@ class _Http:
             chunks, size = [], 0
             while True:
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    raise _TransportError(f"no complete response within {timeout:g} s")
+                if left <= 0 or watchdog.expired:
+                    raise TimeoutError
                 if connection.sock is not None:
                     connection.sock.settimeout(left)
                 chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
@@ -185,23 +239,57 @@ class _Http:
                 if size > MAX_BODY:
                     raise _TransportError(f"the response body is larger than {MAX_BODY} bytes")
                 chunks.append(chunk)
+            if watchdog.expired:
+                raise TimeoutError
             headers_out = FrozenDict((k.lower(), v) for k, v in response.getheaders())
             return _Response(response.status, headers_out, b"".join(chunks))
         except _TransportError:
             raise
-        except ConnectionRefusedError:
-            raise _TransportError(f"connection refused: is the server running at {self.host}:{self.port}?") from None
-        except TimeoutError:
-            what = "no complete response" if answered else "no response"
-            raise _TransportError(f"{what} within {timeout:g} s") from None
-        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
-            raise _TransportError("the server closed the connection without a response") from None
-        except http.client.HTTPException as exc:
-            raise _TransportError(f"not a valid HTTP response ({type(exc).__name__}: {exc})") from None
-        except OSError as exc:
-            raise _TransportError(f"network error: {exc.strerror or exc}") from None
+        except Exception as exc:
+            if watchdog.expired or isinstance(exc, TimeoutError):
+                what = "no complete response" if answered else "no response"
+                raise _TransportError(f"{what} within {timeout:g} s") from None
+            raise _TransportError(self._reason(exc)) from None
         finally:
+            watchdog.cancel()
             connection.close()
+
+    def _reason(self, exc: Exception) -> str:
+        """Why a request failed, in words (anything but a timeout)."""
+        if isinstance(exc, ConnectionRefusedError):
+            return f"connection refused: is the server running at {self.host}:{self.port}?"
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)):
+            return "the server closed the connection without a response"
+        if isinstance(exc, http.client.HTTPException):
+            return f"not a valid HTTP response ({type(exc).__name__}: {exc})"
+        if isinstance(exc, OSError):
+            return f"network error: {exc.strerror or exc}"
+        if isinstance(exc, (ValueError, UnicodeError)):  # http.client's checks of what is sent
+            return f"the request cannot be sent: {exc}"
+        return f"the exchange failed ({type(exc).__name__}: {exc})"
+
+
+class _Watchdog:
+    """Shuts a connection's socket down once ``seconds`` have passed: a total deadline, not one per read."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.connection = connection
+        self.expired = False
+        self.timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self.connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed
+                pass
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def _environ(method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> dict[str, Any]:
@@ -380,6 +468,10 @@ class _Missing(Exception):
     """A value the run does not have: a $var that no earlier step captured, an unset $env."""
 
 
+class _Invalid(_Missing):
+    """A value the case may not have: an ``$env`` not allowed, a ``$now`` out of range (no earlier step to blame)."""
+
+
 _DURATION = re.compile(r"^(-?)P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
@@ -389,20 +481,63 @@ def _offset(duration: str) -> datetime.timedelta:
     if match is None:
         raise _Missing(f"$now {duration!r} is not an ISO 8601 duration like P2DT30M")
     sign, days, hours, minutes, seconds = match.groups()
-    delta = datetime.timedelta(
-        days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
-    )
+    try:
+        delta = datetime.timedelta(
+            days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+        )
+    except (OverflowError, ValueError):
+        raise _Invalid(f"$now {duration!r} is out of range (at most {_MAX_DAYS} days)") from None
     return -delta if sign else delta
 
 
+_MAX_DAYS = datetime.timedelta.max.days
+
+
+@attrs.frozen
+class _Env:
+    """The variables ``$env`` may read: the allowed names of a source mapping."""
+
+    values: Mapping[str, str]
+    allowed: frozenset[str] | None
+    """The names that may be read; ``None``: any name of ``values`` (an explicit mapping)."""
+
+    @classmethod
+    def of(cls, env: Mapping[str, str] | None, allow_env: Iterable[str] | None) -> _Env:
+        """``env`` (default: the process environment) seen through the allow-list.
+
+        Without ``allow_env`` an explicit ``env`` mapping is readable as a
+        whole (the caller chose what it holds) and the process environment
+        not at all; with it, only the names it lists are.
+        """
+        if isinstance(allow_env, str):
+            raise CdspecError(f"allow_env must be a collection of names, not the string {allow_env!r}")
+        if allow_env is None:
+            return cls({} if env is None else {str(k): str(v) for k, v in env.items()}, None if env is not None else frozenset())
+        source = os.environ if env is None else env
+        allowed = frozenset(str(name) for name in allow_env)
+        return cls({name: str(source[name]) for name in allowed if name in source}, allowed)
+
+    def read(self, name: str) -> str:
+        if self.allowed is not None and name not in self.allowed:
+            raise _Invalid(
+                f"environment variable {name} is not allowed to be read "
+                f"(allow it with --allow-env {name} or run_cases(..., allow_env=[{name!r}]))"
+            )
+        if name not in self.values:
+            raise _Missing(f"environment variable {name} is not set")
+        return self.values[name]
+
+
 class _Symbols:
-    def __init__(self, run_id: str, case_index: int, env: Mapping[str, str]) -> None:
+    def __init__(self, run_id: str, case_index: int, env: _Env) -> None:
         self.vars: dict[str, JSON] = {}
         self.prefix = f"{run_id}{case_index:x}"
         self.run_number = int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big")
         self.case_index = case_index
         self.counter = 0
         self.env = env
+        self.secrets: set[str] = set()
+        """The environment values this case read: kept out of every report (see :func:`_scrub`)."""
         self.now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
     def unique(self, kind: str) -> str:
@@ -437,15 +572,46 @@ class _Symbols:
                 return self.unique(str(value["$unique"]))
             if set(value) == {"$env"}:
                 name = str(value["$env"])
-                if name not in self.env:
-                    raise _Missing(f"environment variable {name} is not set")
-                return self.env[name]
+                found = self.env.read(name)
+                self.secrets.add(found)
+                return found
             if set(value) == {"$now"}:
-                return (self.now + _offset(str(value["$now"]))).isoformat().replace("+00:00", "Z")
+                duration = str(value["$now"])
+                try:
+                    moment = self.now + _offset(duration)
+                except OverflowError:
+                    raise _Invalid(f"$now {duration!r} is out of range (past the year 9999)") from None
+                return moment.isoformat().replace("+00:00", "Z")
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+
+_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
+_PATH_SAFE = "/!$&'()*+,;=:@"
+"""What RFC 3986 allows in a path besides letters, digits and ``-._~`` (which ``quote`` keeps)."""
+
+
+def _encode_path(path: str) -> str:
+    """``path`` with every character a URL path may not hold percent-encoded as UTF-8; ``%XX`` escapes kept."""
+    parts = _ESCAPE.split(path)
+    return "".join(part if index % 2 else quote(part, safe=_PATH_SAFE) for index, part in enumerate(parts))
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def _header_problem(name: str, value: str) -> str | None:
+    """Why a header cannot be sent as it is (without quoting its value, which may be a secret); ``None`` if it can."""
+    if not _TOKEN.match(name):
+        return f"header name {name!r} is not an HTTP token"
+    for position, char in enumerate(value):
+        if char in "\r\n\0":
+            return f"header {name}: its value has a line break or NUL at position {position}"
+        if ord(char) > 0xFF:
+            return f"header {name}: its value has a character outside Latin-1 at position {position}"
+    return None
 
 
 def _query_text(value: JSON) -> str:
@@ -458,6 +624,7 @@ def _target(step: Step, symbols: _Symbols) -> tuple[str, dict[str, str], bytes |
     path = request.path
     for name, value in symbols.resolve(thaw(request.path_params)).items():
         path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    path = _encode_path(path)
     query = symbols.resolve(thaw(request.query))
     pairs: list[tuple[str, str]] = []
     for name, value in query.items():
@@ -492,9 +659,9 @@ def _media_type(response: _Response) -> str:
 
 def _json_body(response: _Response) -> JSON:
     try:
-        return json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _NotJson(f"the body is not JSON ({type(exc).__name__}): {response.body[:80]!r}") from None
+        return parse_json(response.body)
+    except JsonError as exc:
+        raise _NotJson(str(exc)) from None
 
 
 class _NotJson(Exception):
@@ -507,15 +674,15 @@ def _matches_status(status: int, expected: Sequence[str]) -> bool:
 
 
 def _schema_check(schema: JSON, body: JSON) -> tuple[bool, JSON, str]:
-    from jsonschema import Draft202012Validator, FormatChecker
-    from jsonschema.exceptions import best_match
-
-    validator = Draft202012Validator(thaw(schema), format_checker=FormatChecker())
-    error = best_match(validator.iter_errors(body))
-    if error is None:
-        return True, None, ""
-    where = "".join(f"/{p}" for p in error.absolute_path) or "/"
-    return False, _short(body), f"body does not match the documented schema at {where}: {error.message}"
+    """Every error of ``body`` against ``schema``, in one reason; patterns too slow to match are noted as unchecked."""
+    checked = check_schema(thaw(schema), body)
+    if not checked.errors:
+        return True, None, ("unchecked: " + "; ".join(checked.unchecked)) if checked.unchecked else ""
+    if checked.total == 1:
+        return False, _short(body), f"body does not match the documented schema {checked.errors[0]}"
+    more = checked.total - len(checked.errors)
+    listed = "; ".join(checked.errors) + (f"; and {more} more" if more else "")
+    return False, _short(body), f"body does not match the documented schema ({checked.total} errors): {listed}"
 
 
 def _documented(responses: Mapping[str, Any], response: _Response) -> tuple[bool, JSON, str]:
@@ -667,37 +834,228 @@ def _set_pointer(document: JSON, tokens: Sequence[str], value: JSON) -> JSON:
     return {**document, tokens[0]: _set_pointer(document.get(tokens[0]), tokens[1:], value)}
 
 
-def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: float, case_timeout: float) -> CaseResult:
+@attrs.frozen
+class _Options:
+    """How a run treats time: per-request and per-case limits, pacing, and retries on 429."""
+
+    request_timeout: float
+    case_timeout: float
+    pace: float = 0.0
+    retries: int = 3
+    max_retry_wait: float = 10.0
+    base: str = ""
+
+
+class _Polite:
+    """A transport that keeps ``pace`` seconds between requests and retries a 429 after its ``Retry-After``.
+
+    At most ``retries`` retries and ``max_retry_wait`` seconds of waiting per
+    request, and never past the case's deadline: a longer ``Retry-After``
+    gives the 429 back, to be checked as it is.
+    """
+
+    def __init__(self, transport: Any, options: _Options) -> None:
+        self.transport = transport
+        self.options = options
+        self.last = -math.inf
+
+    def _wait_turn(self) -> None:
+        pause = self.last + self.options.pace - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        self.last = time.monotonic()
+
+    def send(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+        *,
+        deadline: float = math.inf,
+        retry: bool = True,
+    ) -> _Response:
+        waited = 0.0
+        attempt = 0
+        while True:
+            self._wait_turn()
+            response: _Response = self.transport.send(method, target, headers, body, timeout)
+            if response.status != 429 or not retry or attempt >= self.options.retries:
+                return response
+            pause = _retry_after(response.headers.get("retry-after"))
+            if pause > self.options.max_retry_wait - waited or time.monotonic() + pause + timeout > deadline:
+                return response
+            time.sleep(pause)
+            waited += pause
+            attempt += 1
+
+
+def _retry_after(value: object) -> float:
+    """Seconds a ``Retry-After`` header asks to wait (delay-seconds or an HTTP date); 1 s when absent or unreadable."""
+    if not isinstance(value, str):
+        return 1.0
+    text = value.strip()
+    if text.isdigit():
+        return float(min(int(text[:12]), 10**9))
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return 1.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def _expects_429(step: Step) -> bool:
+    """Whether a step's status expectation accepts 429 (a rate limit under test is not retried)."""
+    return any(e.kind == "status" and _matches_status(429, list(e.args["statuses"])) for e in step.expect)
+
+
+# --------------------------------------------------------------------------- what a failure shows
+
+SCREEN_CHARS = 2000
+"""Characters of a response body (and of a request body in a curl line) a failure shows at most."""
+
+SCREEN_LINES = 40
+"""Lines of a response body a failure shows at most."""
+
+
+def _screen(text: str) -> str:
+    """``text`` cut to a screen: :data:`SCREEN_LINES` lines and :data:`SCREEN_CHARS` characters."""
+    lines = text.splitlines()
+    cut = "\n".join(lines[:SCREEN_LINES])
+    if len(cut) > SCREEN_CHARS:
+        cut = cut[:SCREEN_CHARS]
+    return cut if cut == text else cut + f"\n... ({len(text)} characters in all)"
+
+
+def _curl(base: str, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> str:
+    """The request as a curl command line (a body longer than a screen is cut, and then says so)."""
+    words = ["curl", "-i", "-X", method, shlex.quote(base + target)]
+    for name, value in headers.items():
+        words += ["-H", shlex.quote(f"{name}: {value}")]
+    if body is not None:
+        text = body.decode("utf-8", "replace")
+        words += ["--data-raw", shlex.quote(text if len(text) <= SCREEN_CHARS else text[:SCREEN_CHARS] + "...")]
+    return " ".join(words)
+
+
+def _snapshot(response: _Response) -> dict[str, Any]:
+    """A response as a report shows it: status, headers, and the body cut to a screen."""
+    return {
+        "status": response.status,
+        "headers": dict(response.headers),
+        "body": _screen(response.body.decode("utf-8", "replace")),
+    }
+
+
+def _scrub(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` with every environment value of at least 4 characters in its strings replaced by ``***``."""
+    hidden = sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+    if not hidden:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            for secret in hidden:
+                node = node.replace(secret, "***")
+            return node
+        if isinstance(node, Mapping):
+            return {walk(k): walk(v) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
+
+
+# --------------------------------------------------------------------------- running a case
+
+
+def _case_problem(case: Case) -> str | None:
+    """Why a case cannot be run as written (checked before anything is sent); ``None`` when it can."""
+    for step in case.steps:
+        for name in step.request.headers:
+            if not _TOKEN.match(str(name)):
+                return f"step {step.name!r}: header name {name!r} is not an HTTP token"
+        for expectation in step.expect:
+            schemas: list[JSON] = []
+            if expectation.kind == "schema":
+                schemas.append(expectation.args.get("schema"))
+            elif expectation.kind == "documented":
+                entries = expectation.args.get("responses", {})
+                schemas.extend(e["schema"] for e in entries.values() if isinstance(e, Mapping) and "schema" in e)
+            for schema in schemas:
+                problem = schema_problem(thaw(schema))
+                if problem is not None:
+                    return f"step {step.name!r}, {expectation.kind} expectation: {problem}"
+    return None
+
+
+def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Options) -> CaseResult:
     started = time.monotonic()
-    deadline = started + case_timeout
+    deadline = started + options.case_timeout
     results: list[AssertionResult] = []
 
-    def fail_all(step: Step, reason: str) -> None:
+    def fail_all(step: Step, reason: str, request: str = "") -> None:
         results.extend(
-            AssertionResult(case.id, step.name, e.kind, e.description, False, None, reason) for e in step.expect
+            AssertionResult(case.id, step.name, e.kind, e.description, False, None, reason, request)
+            for e in step.expect
         )
 
+    def finish() -> CaseResult:
+        kept = tuple(
+            attrs.evolve(
+                a,
+                observed=_scrub(thaw(a.observed), symbols.secrets),
+                reason=_scrub(a.reason, symbols.secrets),
+                request=_scrub(a.request, symbols.secrets),
+                response=_scrub(thaw(a.response), symbols.secrets),
+            )
+            for a in results
+        )
+        return CaseResult(case.id, case.kind, case.title, kept, time.monotonic() - started)
+
+    problem = _case_problem(case)
+    if problem is not None:
+        for step in case.steps:
+            fail_all(step, f"the case is invalid: {problem}")
+        return finish()
     try:
         for name, value in case.vars.items():
             symbols.vars[name] = symbols.resolve(thaw(value))
     except _Missing as missing:
         for step in case.steps:
             fail_all(step, f"the case's variables cannot be bound: {missing}")
-        return CaseResult(case.id, case.kind, case.title, tuple(results), time.monotonic() - started)
+        return finish()
     for step in case.steps:
         left = deadline - time.monotonic()
         if left <= 0:
-            fail_all(step, f"the case ran out of time ({case_timeout:g} s)")
+            fail_all(step, f"the case ran out of time ({options.case_timeout:g} s)")
             continue
         try:
             target, headers, body = _target(step, symbols)
         except _Missing as missing:
-            fail_all(step, f"{missing} (did an earlier step fail?)")
+            fail_all(step, str(missing) if isinstance(missing, _Invalid) else f"{missing} (did an earlier step fail?)")
             continue
+        unsendable = next(filter(None, (_header_problem(k, v) for k, v in headers.items())), None)
+        if unsendable is not None:
+            fail_all(step, f"the request cannot be sent: {unsendable}")
+            continue
+        curl = _curl(options.base, step.request.method, target, headers, body)
         try:
-            response = transport.send(step.request.method, target, headers, body, min(request_timeout, left))
+            response = transport.send(
+                step.request.method,
+                target,
+                headers,
+                body,
+                min(options.request_timeout, left),
+                deadline=deadline,
+                retry=not _expects_429(step),
+            )
         except _TransportError as error:
-            fail_all(step, str(error))
+            fail_all(step, str(error), curl)
             continue
         listing = _walk_pages(
             step,
@@ -706,22 +1064,50 @@ def _run_case(case: Case, transport: Any, symbols: _Symbols, request_timeout: fl
             transport=transport,
             first=response,
             deadline=deadline,
-            request_timeout=request_timeout,
+            request_timeout=options.request_timeout,
         )
+        snapshot: dict[str, Any] | None = None
         for expectation in step.expect:
             seen = listing if listing is not None and expectation.kind in ("contains", "not_contains") else response
-            passed, observed, reason = _check(expectation, seen, symbols)
+            try:
+                passed, observed, reason = _check(expectation, seen, symbols)
+            except Exception as exc:  # a bug of cdspec's must cost one assertion, not the run
+                passed, observed = False, None
+                reason = f"cdspec could not check the response ({type(exc).__name__}: {exc}); please report this"
+            shown = ""
+            if not passed:
+                shown = curl
+                snapshot = snapshot or _snapshot(response)
             results.append(
-                AssertionResult(case.id, step.name, expectation.kind, expectation.description, passed, observed, reason)
+                AssertionResult(
+                    case.id,
+                    step.name,
+                    expectation.kind,
+                    expectation.description,
+                    passed,
+                    observed,
+                    reason,
+                    shown,
+                    snapshot if not passed else None,
+                )
             )
         _capture(step, response, symbols)
-    return CaseResult(case.id, case.kind, case.title, tuple(results), time.monotonic() - started)
+    return finish()
 
 
 def _is_asgi(app: Any) -> bool:
     """ASGI apps are coroutine functions (or objects whose ``__call__`` is one)."""
     call = type(app).__call__ if callable(app) and not inspect.isfunction(app) else None
     return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call)
+
+
+def _seconds(name: str, value: float, *, zero: bool = False) -> float:
+    """``value`` checked as a finite number of seconds (positive, or not negative with ``zero``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CdspecError(f"{name} must be a finite number of seconds, got {value!r}")
+    if value < 0 or (value == 0 and not zero):
+        raise CdspecError(f"{name} must be {'at least 0' if zero else 'more than 0'} seconds, got {value!r}")
+    return float(value)
 
 
 def run_cases(
@@ -734,19 +1120,44 @@ def run_cases(
     case_timeout: float = 60.0,
     run_id: str | None = None,
     env: Mapping[str, str] | None = None,
+    allow_env: Iterable[str] | None = None,
+    pace: float = 0.0,
+    retries: int = 3,
+    max_retry_wait: float = 10.0,
 ) -> Report:
     """Run ``cases`` against ``base_url`` (a live server) or ``app`` (a WSGI or ASGI app).
 
     ``asgi`` says which kind ``app`` is; by default an app whose call is a
     coroutine function is ASGI. ``run_id`` makes ``$unique`` values
     reproducible (default: random, so repeated runs against one database do
-    not collide). ``env`` is where ``$env`` symbols are read (default:
-    the process environment).
+    not collide).
+
+    ``$env`` symbols read only allowed variables: the names in
+    ``allow_env``, from ``env`` (default: the process environment). Without
+    ``allow_env``, an explicit ``env`` mapping is readable as a whole and the
+    process environment not at all. Values read this way never appear in the
+    report.
+
+    Every request has ``request_timeout`` seconds in all (connecting, sending,
+    the status line, headers and body), every case ``case_timeout``. ``pace``
+    seconds pass between any two requests; a ``429`` is retried after its
+    ``Retry-After`` (at most ``retries`` times and ``max_retry_wait`` seconds
+    of waiting per request) unless the step expects a 429.
     """
     if (base_url is None) == (app is None):
         raise CdspecError("give base_url (a live server) or app (a WSGI or ASGI application), not both")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise CdspecError(f"retries must be a whole number, at least 0, got {retries!r}")
+    options = _Options(
+        request_timeout=_seconds("request_timeout", request_timeout),
+        case_timeout=_seconds("case_timeout", case_timeout),
+        pace=_seconds("pace", pace, zero=True),
+        retries=retries,
+        max_retry_wait=_seconds("max_retry_wait", max_retry_wait, zero=True),
+        base=base_url.rstrip("/") if base_url is not None else "http://127.0.0.1",
+    )
     run = run_id if run_id is not None else secrets.token_hex(3)
-    environment = dict(os.environ if env is None else env)
+    environment = _Env.of(env, allow_env)
     transport: Any
     if base_url is not None:
         transport = _Http(base_url)
@@ -755,10 +1166,10 @@ def run_cases(
         transport = _Asgi(app) if is_asgi else _Wsgi(app)
     if isinstance(transport, _Asgi):
         transport.start()
+    polite = _Polite(transport, options)
     try:
         results = tuple(
-            _run_case(case, transport, _Symbols(run, index, environment), request_timeout, case_timeout)
-            for index, case in enumerate(cases)
+            _run_case(case, polite, _Symbols(run, index, environment), options) for index, case in enumerate(cases)
         )
     finally:
         if isinstance(transport, _Asgi):
