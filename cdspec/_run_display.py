@@ -205,4 +205,3 @@ def junit(report: Any) -> str:
         failure.text = _xml_text("\n".join(lines))
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
-

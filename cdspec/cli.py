@@ -279,21 +279,90 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _write_output(path: str, text: str, *, force: bool, inputs: Sequence[str] = ()) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, then renamed).
+
+    An existing file is replaced only with ``force``; an input of the command
+    never (:class:`_UsageError` either way).
+    """
+    import tempfile
+
+    _refuse_output(path, force=force, inputs=inputs)
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    descriptor, temporary = tempfile.mkstemp(prefix=".cdspec-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        if force:
+            os.replace(temporary, target)
+        else:
+            os.link(temporary, target)  # fails if the file appeared meanwhile: never a silent overwrite
+            os.unlink(temporary)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _refuse_output(path: str, *, force: bool, inputs: Sequence[str] = ()) -> None:
+    """:class:`_UsageError` when ``path`` is one of ``inputs``, or exists and ``force`` is not given."""
+    for name in inputs:
+        if os.path.exists(path) and os.path.exists(name) and os.path.samefile(path, name):
+            raise _UsageError(f"{path} is an input of this command: refusing to write over it")
+    if os.path.lexists(path) and not force:
+        raise _UsageError(f"{path} exists: refusing to write over it (give --force to replace it)")
+
+
+def _seconds(option: str, text: str, *, zero: bool = False) -> float:
+    """A finite number of seconds from an option (positive, or at least 0 with ``zero``)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise _UsageError(f"{option} takes a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise _UsageError(f"{option} must be a finite number of seconds {'>= 0' if zero else '> 0'}, got {text!r}")
+    return value
+
+
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ._run_display import text as report_text
+
+    request_timeout = _seconds("--request-timeout", args.request_timeout)
+    case_timeout = _seconds("--case-timeout", args.case_timeout)
+    pace = _seconds("--pace", args.pace, zero=True)
+    max_retry_wait = _seconds("--max-retry-wait", args.max_retry_wait, zero=True)
+    if args.retries < 0:
+        raise _UsageError(f"--retries must be at least 0, got {args.retries}")
+    outputs = [path for path in (args.junit, args.html) if path is not None]
+    if len(outputs) == 2 and os.path.abspath(outputs[0]) == os.path.abspath(outputs[1]):
+        raise _UsageError("--junit and --html name the same file")
+    for path in outputs:  # refused before the run, not after it
+        _refuse_output(path, force=args.force, inputs=[args.cases])
     report = run_cases(
         load_cases(args.cases),
         base_url=args.base_url,
-        request_timeout=args.request_timeout,
-        case_timeout=args.case_timeout,
+        request_timeout=request_timeout,
+        case_timeout=case_timeout,
+        allow_env=args.allow_env,
+        pace=pace,
+        retries=args.retries,
+        max_retry_wait=max_retry_wait,
     )
+    for path, text in ((args.junit, report.to_junit), (args.html, report.to_html)):
+        if path is None:
+            continue
+        try:
+            _write_output(path, text(), force=args.force, inputs=[args.cases])
+        except OSError as exc:
+            err.write(f"{path}: cannot write: {exc.strerror or exc}\n")
+            return 1
     if args.json:
         out.write(json.dumps(report.to_data(), indent=2, ensure_ascii=False) + "\n")
     else:
-        out.write(report.summary() + "\n")
-        for failure in report.failures()[:50]:
-            out.write(f"  FAIL {failure.case_id} / {failure.step} [{failure.kind}]: {failure.reason}\n")
-        if len(report.failures()) > 50:
-            out.write(f"  ... {len(report.failures()) - 50} more failures (--json lists them all)\n")
+        out.write(report_text(report))
     return 0 if report.passed == report.total else 1
 
 
@@ -583,9 +652,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_cmd.add_argument("cases", metavar="CASES")
     run_cmd.add_argument("--base-url", required=True, metavar="URL", help="the backend, e.g. http://127.0.0.1:8000")
-    run_cmd.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
-    run_cmd.add_argument("--case-timeout", type=float, default=60.0, metavar="SECONDS")
+    run_cmd.add_argument(
+        "--request-timeout", default="10", metavar="SECONDS", help="all the time one request may take (default 10)"
+    )
+    run_cmd.add_argument("--case-timeout", default="60", metavar="SECONDS", help="time budget of a case (default 60)")
+    run_cmd.add_argument(
+        "--allow-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an environment variable the cases' $env symbols may read (repeatable; none by default)",
+    )
+    run_cmd.add_argument("--pace", default="0", metavar="SECONDS", help="wait between two requests (default 0)")
+    run_cmd.add_argument("--retries", type=int, default=3, metavar="N", help="retries of a 429 (default 3)")
+    run_cmd.add_argument(
+        "--max-retry-wait", default="10", metavar="SECONDS", help="Retry-After waited at most per request (default 10)"
+    )
     run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    run_cmd.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
+    run_cmd.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
+    run_cmd.add_argument("--force", action="store_true", help="replace existing --junit/--html files")
     run_cmd.set_defaults(run=_run)
 
     _add_verify(commands, common)

@@ -528,10 +528,10 @@ def evaluate(
     (``base_url`` of a running server, or a WSGI/ASGI ``app``) or
     ``start=True`` (the project's server started as the task's ``server:``
     section says, see :func:`serve`), the behavioural ``cases`` (default:
-    ``generate_cases(task, seed=seed)``). With ``start``, the cases' ``$env``
-    symbols read the server's variables over ``env`` (default: the process
-    environment). Without a backend only the constraints are scored and the
-    rates are ``None``.
+    ``generate_cases(task, seed=seed)``). The cases' ``$env`` symbols read
+    only ``env`` (never the rest of the process environment), and with
+    ``start`` the server's variables over it. Without a backend only the
+    constraints are scored and the rates are ``None``.
 
     A server that does not start gives an :class:`Evaluation` whose ``error``
     quotes its log, not an exception. Bad input does raise: a depth out of
@@ -564,9 +564,7 @@ def evaluate(
             root = project.root if isinstance(project, Project) else project
             try:
                 with serve(task, root or ".") as server:
-                    ran = run_cases(
-                        cases, base_url=server.base_url, env={**(os.environ if env is None else env), **server.env}
-                    )
+                    ran = run_cases(cases, base_url=server.base_url, env={**({} if env is None else env), **server.env})
             except ServerError as exc:
                 error = str(exc)
         else:
