@@ -150,7 +150,8 @@ def _validator_class() -> Any:
                 if matched:
                     yield from validator.descend(value, subschema, path=key, schema_path=patrn)
 
-    return validators.extend(Draft202012Validator, {"pattern": pattern, "patternProperties": pattern_properties})
+    extend: Any = validators.extend  # untyped in the stubs
+    return extend(Draft202012Validator, {"pattern": pattern, "patternProperties": pattern_properties})
 
 
 @functools.cache

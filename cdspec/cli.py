@@ -602,6 +602,36 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cmd.set_defaults(run=_demo)
 
 
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``run`` command and its options."""
+    run_cmd = commands.add_parser(
+        "run", help="run a cases JSONL file against a live backend; exit 1 if any assertion fails"
+    )
+    run_cmd.add_argument("cases", metavar="CASES")
+    run_cmd.add_argument("--base-url", required=True, metavar="URL", help="the backend, e.g. http://127.0.0.1:8000")
+    run_cmd.add_argument(
+        "--request-timeout", default="10", metavar="SECONDS", help="all the time one request may take (default 10)"
+    )
+    run_cmd.add_argument("--case-timeout", default="60", metavar="SECONDS", help="time budget of a case (default 60)")
+    run_cmd.add_argument(
+        "--allow-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an environment variable the cases' $env symbols may read (repeatable; none by default)",
+    )
+    run_cmd.add_argument("--pace", default="0", metavar="SECONDS", help="wait between two requests (default 0)")
+    run_cmd.add_argument("--retries", type=int, default=3, metavar="N", help="retries of a 429 (default 3)")
+    run_cmd.add_argument(
+        "--max-retry-wait", default="10", metavar="SECONDS", help="Retry-After waited at most per request (default 10)"
+    )
+    run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    run_cmd.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
+    run_cmd.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
+    run_cmd.add_argument("--force", action="store_true", help="replace existing --junit/--html files")
+    run_cmd.set_defaults(run=_run)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdspec",
@@ -647,32 +677,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_cases(commands, common)
 
-    run_cmd = commands.add_parser(
-        "run", help="run a cases JSONL file against a live backend; exit 1 if any assertion fails"
-    )
-    run_cmd.add_argument("cases", metavar="CASES")
-    run_cmd.add_argument("--base-url", required=True, metavar="URL", help="the backend, e.g. http://127.0.0.1:8000")
-    run_cmd.add_argument(
-        "--request-timeout", default="10", metavar="SECONDS", help="all the time one request may take (default 10)"
-    )
-    run_cmd.add_argument("--case-timeout", default="60", metavar="SECONDS", help="time budget of a case (default 60)")
-    run_cmd.add_argument(
-        "--allow-env",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="an environment variable the cases' $env symbols may read (repeatable; none by default)",
-    )
-    run_cmd.add_argument("--pace", default="0", metavar="SECONDS", help="wait between two requests (default 0)")
-    run_cmd.add_argument("--retries", type=int, default=3, metavar="N", help="retries of a 429 (default 3)")
-    run_cmd.add_argument(
-        "--max-retry-wait", default="10", metavar="SECONDS", help="Retry-After waited at most per request (default 10)"
-    )
-    run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    run_cmd.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
-    run_cmd.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
-    run_cmd.add_argument("--force", action="store_true", help="replace existing --junit/--html files")
-    run_cmd.set_defaults(run=_run)
+    _add_run(commands)
 
     _add_verify(commands, common)
     _add_evaluate(commands, common)

@@ -15,6 +15,7 @@ the budget between requests applies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import email.utils
 import hashlib
@@ -283,10 +284,8 @@ class _Watchdog:
         self.expired = True
         sock = self.connection.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:  # already closed
-                pass
 
     def cancel(self) -> None:
         self.timer.cancel()
@@ -512,7 +511,10 @@ class _Env:
         if isinstance(allow_env, str):
             raise CdspecError(f"allow_env must be a collection of names, not the string {allow_env!r}")
         if allow_env is None:
-            return cls({} if env is None else {str(k): str(v) for k, v in env.items()}, None if env is not None else frozenset())
+            return cls(
+                {} if env is None else {str(k): str(v) for k, v in env.items()},
+                None if env is not None else frozenset(),
+            )
         source = os.environ if env is None else env
         allowed = frozenset(str(name) for name in allow_env)
         return cls({name: str(source[name]) for name in allowed if name in source}, allowed)

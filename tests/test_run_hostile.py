@@ -8,6 +8,7 @@ it, and echoes what it was sent.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -104,10 +105,8 @@ def hostile() -> Iterator[tuple[str, Hostile]]:
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self) -> None:
-            try:
+            with contextlib.suppress(OSError):
                 _handle(self.request, seen)
-            except OSError:
-                pass
 
     class Server(socketserver.ThreadingTCPServer):
         daemon_threads = True
@@ -493,7 +492,8 @@ def test_a_failed_step_shows_the_request_as_curl_and_the_response(hostile: tuple
     assert failure.response["headers"]["content-type"] == "application/json"
     assert failure.response["body"].startswith('{"trace": "<script>')
     data = report.to_data()["cases"][0]["assertions"][0]
-    assert data["request"] == failure.request and data["response"]["status"] == 500
+    assert data["request"] == failure.request
+    assert data["response"]["status"] == 500
     assert "request" not in report.to_data()["cases"][1]["assertions"][0]
 
 
@@ -503,16 +503,21 @@ def test_junit_and_html_escape_what_the_server_sent(hostile: tuple[str, Hostile]
     report = nasty_report(url)
     root = ET.fromstring(report.to_junit())
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "1"
+    assert suite is not None
+    assert suite.get("tests") == "2"
+    assert suite.get("failures") == "1"
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == ["nasty", "fine"]
     failure = cases[0].find("failure")
-    assert failure is not None and failure.get("message") == "s [status]: status 500, expected one of 200"
+    assert failure is not None
+    assert failure.get("message") == "s [status]: status 500, expected one of 200"
     assert "\\x00\\x01 end" in (failure.text or "")
     assert cases[1].find("failure") is None
     page = report.to_html()
-    assert "<script>" not in page and "&lt;script&gt;" in page
-    assert page.startswith("<!DOCTYPE html>") and "http://" not in page.replace(url, "")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert "http://" not in page.replace(url, "")
 
 
 def test_the_run_command_writes_junit_and_html_and_never_over_a_file(
