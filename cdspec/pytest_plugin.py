@@ -20,9 +20,10 @@ Options:
 - ``--cdspec-cases FILE``: run the cases of a JSONL file (``cdspec cases
   --out``) instead of generating them.
 
-``$env`` symbols (credentials) are read from the environment of the pytest
-process. To run only the cases, point pytest at a directory with no tests
-or select them with ``-m cdspec``.
+``$env`` symbols (credentials) read only the variables of the pytest
+process that ``--cdspec-allow-env NAME`` (repeatable) allows. To run only
+the cases, point pytest at a directory with no tests or select them with
+``-m cdspec``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cdspec-n", metavar="N", type=int, default=None, help="number of cases (default: each template once)"
     )
     group.addoption("--cdspec-cases", metavar="FILE", help="run the cases of this JSONL file, not generated ones")
+    group.addoption(
+        "--cdspec-allow-env",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="an environment variable the cases' $env symbols may read (repeatable)",
+    )
 
 
 def _active(config: pytest.Config) -> bool:
@@ -172,7 +180,12 @@ class CaseItem(pytest.Item):
         # (no steps: nothing is sent) put this one at its position among all the cases, so it sends exactly
         # what it would in `cdspec run` of them all, and no two cases of the session collide.
         padding = [Case(id="-", kind="lifecycle", title="", steps=())] * self.index
-        report = run_cases([*padding, self.case], base_url=self.collection.base_url, run_id=self.collection.run_id)
+        report = run_cases(
+            [*padding, self.case],
+            base_url=self.collection.base_url,
+            run_id=self.collection.run_id,
+            allow_env=self.config.getoption("cdspec_allow_env"),
+        )
         result = report.cases[-1]
         self.user_properties.append(
             ("cdspec_assertions", f"{sum(a.passed for a in result.assertions)}/{len(result.assertions)}")

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import datetime
 import email.utils
+import functools
 import hashlib
 import http.client
 import inspect
@@ -353,8 +354,11 @@ class _Wsgi:
             raise _TransportError(f"the application raised {type(exc).__name__}: {exc}") from None
         if not started:
             raise _TransportError("the application never called start_response")
-        status = int(str(started[0]).split(" ", 1)[0])
-        return _Response(status, FrozenDict((k.lower(), v) for k, v in started[1]), b"".join(chunks))
+        try:
+            status = int(str(started[0]).split(" ", 1)[0])
+            return _Response(status, FrozenDict((str(k).lower(), str(v)) for k, v in started[1]), b"".join(chunks))
+        except (TypeError, ValueError) as exc:
+            raise _TransportError(f"the application sent an invalid response ({type(exc).__name__}: {exc})") from None
 
 
 class _Asgi:
@@ -456,8 +460,13 @@ class _Asgi:
             raise _TransportError(f"the application raised {type(exc).__name__}: {exc}") from None
         if "status" not in start:
             raise _TransportError("the application sent no response")
-        response_headers = FrozenDict((k.decode().lower(), v.decode()) for k, v in start.get("headers", []))
-        return _Response(int(start["status"]), response_headers, b"".join(chunks))
+        try:
+            response_headers = FrozenDict(
+                (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1")) for k, v in start.get("headers", [])
+            )
+            return _Response(int(start["status"]), response_headers, b"".join(chunks))
+        except (TypeError, ValueError) as exc:
+            raise _TransportError(f"the application sent an invalid response ({type(exc).__name__}: {exc})") from None
 
 
 # --------------------------------------------------------------------------- resolving symbols
@@ -975,6 +984,12 @@ def _scrub(value: Any, secrets: Iterable[str]) -> Any:
 # --------------------------------------------------------------------------- running a case
 
 
+@functools.lru_cache(maxsize=1024)
+def _schema_problem(text: str) -> str | None:
+    """:func:`schema_problem` of a schema given as JSON text (cases share schemas: each is checked once)."""
+    return schema_problem(json.loads(text))
+
+
 def _case_problem(case: Case) -> str | None:
     """Why a case cannot be run as written (checked before anything is sent); ``None`` when it can."""
     for step in case.steps:
@@ -989,7 +1004,7 @@ def _case_problem(case: Case) -> str | None:
                 entries = expectation.args.get("responses", {})
                 schemas.extend(e["schema"] for e in entries.values() if isinstance(e, Mapping) and "schema" in e)
             for schema in schemas:
-                problem = schema_problem(thaw(schema))
+                problem = _schema_problem(json.dumps(thaw(schema), sort_keys=True, default=str))
                 if problem is not None:
                     return f"step {step.name!r}, {expectation.kind} expectation: {problem}"
     return None
@@ -1097,6 +1112,23 @@ def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Optio
     return finish()
 
 
+def _run_case_safely(case: Case, transport: _Polite, symbols: _Symbols, options: _Options) -> CaseResult:
+    """:func:`_run_case`; anything it did not foresee (a case nested past the recursion limit) fails that case only."""
+    started = time.monotonic()
+    try:
+        return _run_case(case, transport, symbols, options)
+    except Exception as exc:
+        reason = (
+            f"cdspec could not run this case ({type(exc).__name__}: {str(_scrub(str(exc), symbols.secrets))[:200]})"
+        )
+        failed = tuple(
+            AssertionResult(case.id, step.name, e.kind, e.description, False, None, reason)
+            for step in case.steps
+            for e in step.expect
+        )
+        return CaseResult(case.id, case.kind, case.title, failed, time.monotonic() - started)
+
+
 def _is_asgi(app: Any) -> bool:
     """ASGI apps are coroutine functions (or objects whose ``__call__`` is one)."""
     call = type(app).__call__ if callable(app) and not inspect.isfunction(app) else None
@@ -1171,7 +1203,8 @@ def run_cases(
     polite = _Polite(transport, options)
     try:
         results = tuple(
-            _run_case(case, polite, _Symbols(run, index, environment), options) for index, case in enumerate(cases)
+            _run_case_safely(case, polite, _Symbols(run, index, environment), options)
+            for index, case in enumerate(cases)
         )
     finally:
         if isinstance(transport, _Asgi):
