@@ -511,6 +511,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             from .cases import generate_cases
 
             cases = generate_cases(task, n=args.n, seed=args.seed)
+        allowed = {name: os.environ[name] for name in args.allow_env if name in os.environ} if args.allow_env else None
         jobs = [
             Job(
                 task=task,
@@ -522,6 +523,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 variant_id=args.variant_id,
                 attempt=args.attempt + i,
                 seed=args.seed,
+                env=allowed,
             )
             for i, project in enumerate(args.projects)
         ]
@@ -579,6 +581,13 @@ def _add_evaluate(
     backend = cmd.add_mutually_exclusive_group()
     backend.add_argument("--start", action="store_true", help="start each project's server (the task's server:)")
     backend.add_argument("--base-url", metavar="URL", help="the running backend of the one PROJECT")
+    cmd.add_argument(
+        "--allow-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an environment variable the cases' $env symbols may read (repeatable; with --start the server's env too)",
+    )
     cmd.add_argument("--cases", metavar="FILE", help="a cases JSONL file (default: generated from the task)")
     cmd.add_argument("--n", type=int, metavar="N", help="how many cases to generate (default: one per template)")
     cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")

@@ -589,6 +589,10 @@ def _case_tuple(value: Iterable[Case] | None) -> tuple[Case, ...] | None:
     return None if value is None else tuple(value)
 
 
+def _env_dict(value: Mapping[str, str] | None) -> FrozenDict | None:
+    return None if value is None else FrozenDict((str(k), str(v)) for k, v in value.items())
+
+
 @attrs.frozen(kw_only=True)
 class Job:
     """The arguments of one :func:`evaluate` call, for :func:`evaluate_many`."""
@@ -603,6 +607,8 @@ class Job:
     attempt: int = 1
     baseline: str | None = None
     seed: int = 0
+    env: FrozenDict | None = attrs.field(default=None, converter=_env_dict, repr=False)
+    """The variables the cases' ``$env`` may read (see :func:`evaluate`); kept out of the repr."""
 
     def run(self, *, checks: CheckRegistry | None = None) -> Evaluation:
         """:func:`evaluate` with this job's arguments."""
@@ -618,6 +624,7 @@ class Job:
             baseline=self.baseline,
             seed=self.seed,
             checks=checks,
+            env=None if self.env is None else dict(self.env),
         )
 
 
