@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,6 +13,8 @@ import pytest
 from cdspec import CdspecError
 from cdspec.cases.model import Case, Expectation, Request, Step
 from cdspec.run import MAX_BODY, run_cases
+
+from .servers import raw_server as server
 
 BOOK = {
     "type": "object",
@@ -195,27 +194,6 @@ def test_asgi_apps_run_in_process_with_lifespan() -> None:
 
 
 # --------------------------------------------------------------------------- misbehaving servers
-
-
-@contextmanager
-def server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A loopback TCP server whose every connection is handled by ``handle``; yields its URL."""
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            handle(self.request)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    with Server(("127.0.0.1", 0), Handler) as srv:
-        thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{srv.server_address[1]}"
-        finally:
-            srv.shutdown()
 
 
 def read_request(conn: socket.socket) -> None:

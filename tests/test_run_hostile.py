@@ -8,12 +8,10 @@ it, and echoes what it was sent.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import re
 import socket
-import socketserver
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -30,6 +28,8 @@ from cdspec.cases.model import Case, Expectation, Request, Step
 from cdspec.cli import main
 from cdspec.load import dump_cases
 from cdspec.run import Report, run_cases
+
+from .servers import raw_server
 
 
 class Hostile:
@@ -102,23 +102,8 @@ def _handle(conn: socket.socket, seen: Hostile) -> None:
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[tuple[str, Hostile]]:
     seen = Hostile()
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            with contextlib.suppress(OSError):
-                _handle(self.request, seen)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    with Server(("127.0.0.1", 0), Handler) as srv:
-        thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{srv.server_address[1]}", seen
-        finally:
-            srv.shutdown()
+    with raw_server(lambda conn: _handle(conn, seen)) as url:
+        yield url, seen
 
 
 def case(case_id: str, request: Request, *expect: Expectation, **fields: Any) -> Case:
@@ -366,15 +351,17 @@ def test_bad_timeouts_are_cdspec_errors_in_the_api(value: float) -> None:
 SECRET = "correct-horse-battery"
 
 
+def env_case(case_id: str, *expect: Expectation) -> Case:
+    """A case that posts `$env: CDSPEC_TEST_SECRET` to the echo path."""
+    body = {"password": {"$env": "CDSPEC_TEST_SECRET"}}
+    return case(case_id, Request("POST", "/echo", body=body, has_body=True), *expect)
+
+
 def test_env_reads_only_allowed_variables(hostile: tuple[str, Hostile], monkeypatch: pytest.MonkeyPatch) -> None:
     """The process environment is closed to `$env` unless a name is allowed; the refusal says how to allow it."""
     url, _ = hostile
     monkeypatch.setenv("CDSPEC_TEST_SECRET", SECRET)
-    steps = case(
-        "env",
-        Request("POST", "/echo", body={"password": {"$env": "CDSPEC_TEST_SECRET"}}, has_body=True),
-        Expectation("status", {"statuses": ["200"]}),
-    )
+    steps = env_case("env", Expectation("status", {"statuses": ["200"]}))
     refused = run_cases([steps], base_url=url)
     assert only_reason(refused) == (
         "environment variable CDSPEC_TEST_SECRET is not allowed to be read "
@@ -391,9 +378,8 @@ def test_reports_never_carry_environment_values(
     """A server that echoes a secret, and an expectation that quotes it, still leave it out of every output."""
     url, _ = hostile
     monkeypatch.setenv("CDSPEC_TEST_SECRET", SECRET)
-    echoed = case(
+    echoed = env_case(
         "leak",
-        Request("POST", "/echo", body={"password": {"$env": "CDSPEC_TEST_SECRET"}}, has_body=True),
         Expectation("status", {"statuses": ["201"]}),
         Expectation("equals", {"pointer": "/echo", "value": {"$env": "CDSPEC_TEST_SECRET"}}),
     )
