@@ -73,3 +73,15 @@ def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
             yield f"http://127.0.0.1:{srv.server_address[1]}"
         finally:
             srv.shutdown()
+
+
+def read_request(conn: socket.socket, *, timeout: float = 2) -> bytes:
+    """The request line and headers of an HTTP request on ``conn`` (less if the client hangs up)."""
+    conn.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -15,6 +15,7 @@ from cdspec.cases.model import Case, Expectation, Request, Step
 from cdspec.run import MAX_BODY, run_cases
 
 from .servers import raw_server as server
+from .servers import read_request
 
 BOOK = {
     "type": "object",
@@ -194,16 +195,6 @@ def test_asgi_apps_run_in_process_with_lifespan() -> None:
 
 
 # --------------------------------------------------------------------------- misbehaving servers
-
-
-def read_request(conn: socket.socket) -> None:
-    conn.settimeout(2)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            return
-        data += chunk
 
 
 def simple_case() -> Case:

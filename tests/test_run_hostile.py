@@ -29,7 +29,7 @@ from cdspec.cli import main
 from cdspec.load import dump_cases
 from cdspec.run import Report, run_cases
 
-from .servers import raw_server
+from .servers import raw_server, read_request
 
 
 class Hostile:
@@ -54,13 +54,9 @@ def _respond(conn: socket.socket, status: str, body: bytes, headers: tuple[str, 
 
 
 def _handle(conn: socket.socket, seen: Hostile) -> None:
-    conn.settimeout(5)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        data += chunk
+    data = read_request(conn, timeout=5)
+    if b"\r\n\r\n" not in data:
+        return
     head, _, rest = data.partition(b"\r\n\r\n")
     length = next(
         (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
