@@ -505,9 +505,11 @@ _MAX_DAYS = datetime.timedelta.max.days
 class _Env:
     """The variables ``$env`` may read: the allowed names of a source mapping."""
 
-    values: Mapping[str, str]
+    values: Mapping[str, str] = attrs.field(repr=False)
     allowed: frozenset[str] | None
     """The names that may be read; ``None``: any name of ``values`` (an explicit mapping)."""
+    seen: set[str] = attrs.field(factory=set, eq=False, repr=False)
+    """The values read so far in the run: kept out of every report (see :func:`_scrub`)."""
 
     @classmethod
     def of(cls, env: Mapping[str, str] | None, allow_env: Iterable[str] | None) -> _Env:
@@ -536,6 +538,7 @@ class _Env:
             )
         if name not in self.values:
             raise _Missing(f"environment variable {name} is not set")
+        self.seen.add(self.values[name])
         return self.values[name]
 
 
@@ -547,8 +550,6 @@ class _Symbols:
         self.case_index = case_index
         self.counter = 0
         self.env = env
-        self.secrets: set[str] = set()
-        """The environment values this case read: kept out of every report (see :func:`_scrub`)."""
         self.now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
     def unique(self, kind: str) -> str:
@@ -583,9 +584,7 @@ class _Symbols:
                 return self.unique(str(value["$unique"]))
             if set(value) == {"$env"}:
                 name = str(value["$env"])
-                found = self.env.read(name)
-                self.secrets.add(found)
-                return found
+                return self.env.read(name)
             if set(value) == {"$now"}:
                 duration = str(value["$now"])
                 try:
@@ -961,11 +960,13 @@ def _snapshot(response: _Response) -> dict[str, Any]:
     }
 
 
+_SECRET_CHARS = 4
+"""Environment values this long or longer are hidden in reports (shorter ones would garble every number)."""
+
+
 def _scrub(value: Any, secrets: Iterable[str]) -> Any:
-    """``value`` with every environment value of at least 4 characters in its strings replaced by ``***``."""
-    hidden = sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
-    if not hidden:
-        return value
+    """``value`` with each of ``secrets`` in its strings (keys too) replaced by ``***``, longest first."""
+    hidden = sorted(secrets, key=len, reverse=True)
 
     def walk(node: Any) -> Any:
         if isinstance(node, str):
@@ -1022,17 +1023,7 @@ def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Optio
         )
 
     def finish() -> CaseResult:
-        kept = tuple(
-            attrs.evolve(
-                a,
-                observed=_scrub(thaw(a.observed), symbols.secrets),
-                reason=_scrub(a.reason, symbols.secrets),
-                request=_scrub(a.request, symbols.secrets),
-                response=_scrub(thaw(a.response), symbols.secrets),
-            )
-            for a in results
-        )
-        return CaseResult(case.id, case.kind, case.title, kept, time.monotonic() - started)
+        return CaseResult(case.id, case.kind, case.title, tuple(results), time.monotonic() - started)
 
     problem = _case_problem(case)
     if problem is not None:
@@ -1118,9 +1109,7 @@ def _run_case_safely(case: Case, transport: _Polite, symbols: _Symbols, options:
     try:
         return _run_case(case, transport, symbols, options)
     except Exception as exc:
-        reason = (
-            f"cdspec could not run this case ({type(exc).__name__}: {str(_scrub(str(exc), symbols.secrets))[:200]})"
-        )
+        reason = f"cdspec could not run this case ({type(exc).__name__}: {str(exc)[:200]})"
         failed = tuple(
             AssertionResult(case.id, step.name, e.kind, e.description, False, None, reason)
             for step in case.steps
@@ -1209,4 +1198,22 @@ def run_cases(
     finally:
         if isinstance(transport, _Asgi):
             transport.stop()
-    return Report(results)
+    return Report(tuple(_scrubbed(result, environment.seen) for result in results))
+
+
+def _scrubbed(result: CaseResult, secrets: Iterable[str]) -> CaseResult:
+    """``result`` with the environment values the run read replaced by ``***`` wherever a server or a case put them."""
+    hidden = [secret for secret in secrets if len(secret) >= _SECRET_CHARS]
+    if not hidden:
+        return result
+    kept = tuple(
+        attrs.evolve(
+            a,
+            observed=_scrub(thaw(a.observed), hidden),
+            reason=_scrub(a.reason, hidden),
+            request=_scrub(a.request, hidden),
+            response=_scrub(thaw(a.response), hidden),
+        )
+        for a in result.assertions
+    )
+    return attrs.evolve(result, assertions=kept)
