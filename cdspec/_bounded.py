@@ -119,7 +119,16 @@ def _pattern_problem(pattern: object) -> str | None:
 
 
 def _is_regex(instance: object) -> bool:
-    return not isinstance(instance, str) or _pattern_problem(instance) is None
+    """``format: regex`` of a response value (not cached: a server chooses these strings)."""
+    if not isinstance(instance, str):
+        return True
+    import regex
+
+    try:
+        regex.compile(instance)
+    except Exception:  # regex.error, and RecursionError/OverflowError on absurd patterns
+        return False
+    return True
 
 
 @functools.cache

@@ -227,6 +227,24 @@ def test_every_schema_error_is_reported_not_the_first(hostile: tuple[str, Hostil
     assert "at /target: '/echo' is too long" in reason
 
 
+def test_a_null_does_not_hide_a_dropped_field() -> None:
+    """A body with `title: null` and no `id` fails for both, in pointer order, with the count."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"title": null}']
+
+    schema = {"type": "object", "required": ["id", "title"], "properties": {"title": {"type": "string"}}}
+    documented = {"200": {"media_type": "application/json", "schema": schema}}
+    report = run_cases(
+        [case("null", Request("GET", "/b"), Expectation("documented", {"responses": documented}))], app=app
+    )
+    assert only_reason(report) == (
+        "status 200: body does not match the documented schema (2 errors): "
+        "at /: 'id' is a required property; at /title: None is not of type 'string'"
+    )
+
+
 # --------------------------------------------------------------------------- the case file's side
 
 
