@@ -5,11 +5,14 @@
 :class:`Report` with each assertion's outcome and observed value, per-case
 results and the assertion pass rate (the Constraint Decay study's metric).
 
-A backend that is down, hangs, resets connections, answers garbage, sends a
-huge body or crashes gives *failed assertions with a reason*, never an
-exception out of :func:`run_cases`. Over HTTP every request has a timeout and
-every case a time budget; in process, calls cannot be interrupted, so only
-the budget between requests applies.
+A backend that is down, hangs, trickles, resets connections, answers
+garbage, sends a huge or deeply nested body or crashes gives *failed
+assertions with a reason*, never an exception out of :func:`run_cases`; so
+does a case that cannot be sent (a header with a line break, a schema that
+is not one). Over HTTP every request has one total deadline and every case a
+time budget; in process, calls cannot be interrupted, so only the budget
+between requests applies. Response checks never fetch a reference and match
+patterns with a time bound (:mod:`cdspec._bounded`).
 """
 
 from __future__ import annotations
@@ -108,8 +111,8 @@ class CaseResult:
 class Report:
     """The outcome of a run: every case's result and the assertion pass rate.
 
-    In a notebook it shows as a table of cases and of failures (at most
-    :data:`DISPLAY_ROWS` rows each); :meth:`to_junit` and :meth:`to_html`
+    In a notebook it shows as a table of cases and of failures (at most 20
+    rows each); :meth:`to_junit` and :meth:`to_html`
     give the JUnit XML and the self-contained HTML page of
     ``cdspec run --junit/--html``.
     """
