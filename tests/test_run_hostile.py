@@ -308,6 +308,15 @@ def test_a_bad_case_fails_with_its_reason_and_the_others_still_run(hostile: tupl
     assert reasons == {**expected, "good": {""}}
 
 
+def test_a_case_cdspec_cannot_run_fails_alone(hostile: tuple[str, Hostile]) -> None:
+    """A case built in Python past what the schema allows (`free: "abc"`) fails by itself; the next case runs."""
+    url, _ = hostile
+    broken = case("broken", Request("GET", "/echo"), vars={"n": {"$unique": "digits", "like": "123", "free": "abc"}})
+    report = run_cases([broken, case("good", Request("GET", "/echo"))], base_url=url)
+    assert [c.passed for c in report.cases] == [False, True]
+    assert only_reason(report).startswith("cdspec could not run this case (ValueError: ")
+
+
 def test_a_non_ascii_path_is_percent_encoded_as_utf8(hostile: tuple[str, Hostile]) -> None:
     """`/café/{name}` goes out as `/caf%C3%A9/...`; existing escapes and reserved characters stay as they are."""
     url, _ = hostile
