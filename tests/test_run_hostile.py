@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cdspec.run
@@ -639,3 +639,29 @@ def test_no_response_makes_run_cases_raise(
     )
     assert report.total == 5
     assert all(a.reason == "" or not a.reason.startswith("cdspec could not check") for a in report.assertions)
+
+
+def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    echoed = {"path": environ["PATH_INFO"], "body": body.decode("utf-8", "replace"), "items": [1, {"a": "b"}]}
+    return [json.dumps(echoed).encode()]
+
+
+def _case_data() -> st.SearchStrategy[Any]:
+    from cdspec._schemas import schema as cdspec_schema
+    from cdspec.cases._schema import from_schema
+
+    document = {k: v for k, v in cdspec_schema("case").items() if k != "$id"}
+    return from_schema(document, dialect="3.1")
+
+
+# A slice in CI; the stress profile (HYPOTHESIS_PROFILE=stress) runs its 2,000 examples.
+@settings(max_examples=25 if settings.default.max_examples < 1000 else settings.default.max_examples)
+@given(data=st.data())
+def test_no_case_file_makes_run_cases_raise(data: st.DataObject) -> None:
+    """Any case valid against schemas/case.schema.json runs to a report (a longer run: docs/running.md)."""
+    drawn = data.draw(_case_data())
+    report = run_cases([Case.from_data(drawn)], app=_echo, env={"A": "b"}, case_timeout=5)
+    assert report.total == Case.from_data(drawn).assertions
+    assert not any(a.reason.startswith("cdspec could not") for a in report.assertions)
