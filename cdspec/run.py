@@ -909,7 +909,7 @@ def _retry_after(value: object) -> float:
     if not isinstance(value, str):
         return 1.0
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return float(min(int(text[:12]), 10**9))
     try:
         when = email.utils.parsedate_to_datetime(text)
