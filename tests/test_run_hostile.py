@@ -452,6 +452,10 @@ def test_429_is_retried_after_its_retry_after(hostile: tuple[str, Hostile], slee
     assert run_cases([case("r", request)], base_url=url).pass_rate == 1.0
     assert sleeps == [2.0, 2.0]
     assert seen.hits["/limited?twice"] == 3
+    sleeps.clear()
+    dated = Request("GET", "/limited", query={"key": "dated", "times": "1", "after": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert run_cases([case("d", dated)], base_url=url).pass_rate == 1.0
+    assert sleeps == [0.0]  # an HTTP date in the past: retry at once
 
 
 def test_429_retries_are_bounded(hostile: tuple[str, Hostile], sleeps: list[float]) -> None:
