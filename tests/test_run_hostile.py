@@ -599,6 +599,14 @@ def test_report_displays_stay_short() -> None:
 # --------------------------------------------------------------------------- anything at all
 
 
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children) | st.dictionaries(st.text(max_size=3), children)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
 @given(
     status=st.one_of(st.integers(100, 599).map(lambda code: f"{code} X"), st.text(max_size=4)),
     headers=st.lists(
@@ -607,11 +615,7 @@ def test_report_displays_stay_short() -> None:
     ),
     body=st.one_of(
         st.binary(max_size=300),
-        st.recursive(
-            st.none() | st.integers() | st.text(max_size=5),
-            lambda c: st.lists(c) | st.dictionaries(st.text(max_size=3), c),
-            max_leaves=20,
-        ).map(lambda v: json.dumps(v).encode()),
+        st.recursive(st.none() | st.integers() | st.text(max_size=5), _nested, max_leaves=20).map(_json_bytes),
     ),
     depth=st.integers(0, 300),
 )
