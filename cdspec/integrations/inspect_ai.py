@@ -174,13 +174,13 @@ adherence when no constraint was checked (at depth 0, say).
 
 @metric
 def by_depth() -> Metric:
-    """The mean by sample depth (Inspect's ``grouped``): ``by_depth_0``, ``by_depth_1``, ..."""
+    """The mean by sample depth (Inspect's ``grouped``): ``cdspec/by_depth_0``, ``cdspec/by_depth_1``, ..."""
     return grouped(mean(), "depth", all=False)
 
 
 @metric
 def by_layer() -> Metric:
-    """The mean by the sample's top layer (Inspect's ``grouped``): ``by_layer_none``, ``by_layer_orm``, ..."""
+    """The mean by the sample's top layer (Inspect's ``grouped``): ``cdspec/by_layer_none``, ``cdspec/by_layer_orm``."""
     # Its own name: Inspect keeps one metric per name in a scorer's list, so two `grouped` would be one.
     return grouped(mean(), "layer", all=False)
 
@@ -190,6 +190,7 @@ def _metrics() -> list[Metric]:
 
 
 _GENERATING = threading.Lock()
+_SCORING = threading.Lock()
 
 
 @scorer(metrics={key: _metrics() for key in SCORES})
@@ -248,13 +249,15 @@ def evaluation_scorer(
             return made[0]
 
     def run_sample(chosen: Task, scratch: str, base_url: str | None, env: Mapping[str, str]) -> tuple[Any, Any]:
-        # Off the event loop, so the other samples' sandboxes and models keep going meanwhile.
-        report = verify(chosen, scratch, checks=checks)  # safe on several threads (cdspec.verify parses in turn)
-        if base_url is None:
-            return report, None
-        from cdspec.run import run_cases
+        # Off the event loop, so the other samples' sandboxes and models keep going meanwhile; one sample at a
+        # time, as CPython 3.11 cannot build ASTs on two threads at once (gh-106905) and the checks parse.
+        with _SCORING:
+            report = verify(chosen, scratch, checks=checks)
+            if base_url is None:
+                return report, None
+            from cdspec.run import run_cases
 
-        return report, run_cases(cases_once(), base_url=base_url, env=env, request_timeout=request_timeout)
+            return report, run_cases(cases_once(), base_url=base_url, env=env, request_timeout=request_timeout)
 
     async def score(state: TaskState, target: InspectTarget) -> Score:
         chosen = task_for_sample(task, state.metadata)
@@ -264,10 +267,13 @@ def evaluation_scorer(
         direct = connect == "loopback" or (connect == "auto" and _is_local(box))
         error = None
         ran = None
+        if task.server:
+            # First, before any sample verifies: Hypothesis and the verifiers both parse Python, which
+            # CPython 3.11 cannot do on two threads at once (gh-106905).
+            await anyio.to_thread.run_sync(cases_once)
         with tempfile.TemporaryDirectory(prefix="cdspec-inspect-") as scratch:
             copied, skipped = await _copy_out(project_dir, Path(scratch), max_files, max_file_bytes)
             if task.server:
-                await anyio.to_thread.run_sync(cases_once)
                 try:
                     async with _served(box, task, project_dir, interpreter) as (port, server_env):
                         env = {**os.environ, **server_env}
