@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html.parser
+import json
 from pathlib import Path
 
 import pytest
@@ -101,13 +102,18 @@ def test_real_objects_print_in_a_line(library: cdspec.Task) -> None:
     report = cdspec.verify(library, LIBRARY / "reference")
     finding = report.constraints[0].findings[0]
     evaluation = evaluate(library, LIBRARY / "reference")
-    for value in (variants, variants[3], case, finding, evaluation):
+    prompt = cdspec.render(library, depth=2)
+    for value in (library, prompt, variants, variants[3], case, finding, evaluation):
         shown = repr(value)
         assert "\n" not in shown
         assert len(shown) < 300, shown
     assert repr(variants) == "<Variants: 8 of task library, depths 0-7, 0 skipped>"
     assert repr(variants[3]) == (f"<Variant {variants[3].id} library d3 [architecture, sqlite, orm] python/flask>")
     assert repr(evaluation) == f"<Evaluation {evaluation.summary()}>"
+    assert repr(library) == "<Task library: 8 layers (depth 7), 12 constraints, python/flask>"
+    assert repr(prompt) == (
+        f"<Prompt library d2 [architecture, sqlite] markdown, 4 constraints, {len(prompt.text)} characters>"
+    )
     rows = _parse(variants._repr_html_()).cells
     assert rows[6:11] == [variants[0].id, "0", "-", "python/flask", "markdown"]
     for value in (variants, case, finding, evaluation):
@@ -146,3 +152,11 @@ def test_a_finding_shows_its_evidence_and_hint() -> None:
     cells = _parse(finding._repr_html_()).cells
     assert cells[0] == "failed orm.no-raw-sql (no-raw-sql): raw SQL in `app/x.py` Hint: use the ORM"
     assert cells[4:] == ["app/x.py", "3", "text('<SELECT>')", "app/y.py", "", ""]
+
+
+def test_the_walkthrough_notebook_is_stored_without_outputs() -> None:
+    """examples/walkthrough.ipynb keeps no outputs (CI runs it with nbmake): the repository stays light."""
+    notebook = json.loads((ROOT / "examples" / "walkthrough.ipynb").read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code
+    assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code)
