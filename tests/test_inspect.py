@@ -26,7 +26,7 @@ inspect_ai = pytest.importorskip("inspect_ai", reason="the 'inspect' extra is no
 
 from inspect_ai import Task as InspectTask  # noqa: E402 (after the importorskip)
 from inspect_ai import eval as inspect_eval  # noqa: E402
-from inspect_ai.log import EvalLog  # noqa: E402
+from inspect_ai.log import EvalLog, write_eval_log  # noqa: E402
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ModelOutput, ModelUsage, get_model  # noqa: E402
 from inspect_ai.solver import Generate, Solver, TaskState, generate, solver  # noqa: E402
 from inspect_ai.util import sandbox  # noqa: E402
@@ -279,6 +279,10 @@ def test_cdspec_report_reads_the_inspect_log(scored: tuple[EvalLog, dict[int, An
     assert {r["depth"]: r["assertions"] for r in records} == {
         depth: score.metadata["result"]["assertions"] for depth, score in scores.items()
     }
+    as_json = tmp_path / "log.json"
+    write_eval_log(log, str(as_json), format="json")
+    assert is_inspect_log(as_json)
+    assert results_from_log(as_json) == records
     jsonl = tmp_path / "results.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     assert not is_inspect_log(jsonl)

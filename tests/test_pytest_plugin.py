@@ -166,6 +166,11 @@ def test_usage_errors_are_reported_without_a_traceback(pytester: pytest.Pytester
     no_url.stderr.fnmatch_lines(["ERROR: --cdspec-base-url URL is required with --cdspec-task or --cdspec-cases*"])
     both = pytester.runpytest("--cdspec-task", str(task_file), "--cdspec-start", "--cdspec-base-url", "http://x")
     both.stderr.fnmatch_lines(["ERROR: give --cdspec-base-url URL or --cdspec-start, not both"])
+    no_server = pytester.runpytest("--cdspec-task", str(task_file), "--cdspec-start")
+    assert no_server.ret == pytest.ExitCode.USAGE_ERROR
+    no_server.stderr.fnmatch_lines(["ERROR: --cdspec-task *task.yaml:", "task 'notes' has no server: section*"])
+    cases_only = pytester.runpytest("--cdspec-cases", "cases.jsonl", "--cdspec-start")
+    cases_only.stderr.fnmatch_lines(["ERROR: --cdspec-start needs --cdspec-task TASK*"])
 
     missing = pytester.runpytest("--cdspec-task", "nothere.yaml", "--cdspec-base-url", "http://127.0.0.1:9")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
