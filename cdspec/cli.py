@@ -425,7 +425,10 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--k takes sizes from 1; got {args.k!r}")
     if args.plot is not None and not args.plot.lower().endswith((".png", ".svg")):
         raise _UsageError(f"--plot writes a .png or .svg file; got {args.plot!r}")
-    report = decay_report(args.results, by=by, manifest=args.manifest, k=k)
+    from .integrations.inspect_log import is_inspect_log, results_from_log  # no Inspect import unless it is a log
+
+    results = results_from_log(args.results) if is_inspect_log(args.results) else args.results
+    report = decay_report(results, by=by, manifest=args.manifest, k=k)
     if args.plot is not None:  # before printing: a missing extra fails the command, not half of it
         report.plot(args.plot)
     out.write({"markdown": report.to_markdown, "csv": report.to_csv, "json": report.to_json}[args.format]())
@@ -440,7 +443,9 @@ def _add_report(
     report_cmd = commands.add_parser(
         "report", help="the decay table of a results JSONL file: A%%, strict A%%, pass@k by depth, layers, framework"
     )
-    report_cmd.add_argument("results", metavar="RESULTS", help="a results JSONL file (cdspec evaluate --out)")
+    report_cmd.add_argument(
+        "results", metavar="RESULTS", help="a results JSONL file (cdspec evaluate --out) or an Inspect log (.eval)"
+    )
     report_cmd.add_argument("--manifest", metavar="FILE", help="a variants manifest to join by variant id")
     report_cmd.add_argument(
         "--by", default="depth", metavar="KEYS", help="group by these keys, e.g. depth,framework (default: depth)"

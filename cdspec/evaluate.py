@@ -190,6 +190,18 @@ class Evaluation:
         verdict = "ERROR" if self.error is not None else "PASSED" if self.passed else "FAILED"
         return f"{label}: {behaviour}, {constraints}: {verdict}"
 
+    def __repr__(self) -> str:
+        """One line: ``<Evaluation library d7 ...: A% 100.0%, ...: PASSED>`` (see :meth:`summary`)."""
+        return f"<Evaluation {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook view: the summary and one row per constraint in force."""
+        from ._html import table
+
+        rows = ((c.layer, c.id, c.kind, c.status.value) for c in self.constraints)
+        caption = self.summary() + (f" Error: {self.error}" if self.error else "")
+        return table(caption, ("layer", "constraint", "kind", "status"), rows)
+
     def to_data(self) -> dict[str, Any]:
         """Plain JSON data, valid against ``schemas/result.schema.json``; key order is fixed."""
         assertions = (

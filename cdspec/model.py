@@ -353,6 +353,12 @@ class Task:
 
     # -- views ------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        """One line: ``<Task library: 7 layers (depth 7), 12 constraints, python/flask>``."""
+        constraints = sum(len(layer.constraints) for layer in self.stack)
+        size = f"{len(self.layers)} layers (depth {self.depth}), {constraints} constraints"
+        return f"<Task {self.id}: {size}, {self.target.language}/{self.target.framework}>"
+
     def _repr_markdown_(self) -> str:
         """A notebook view: the target, the contract and the layers with their constraints."""
         active = {layer.name for layer in self.stack}

@@ -230,6 +230,12 @@ class Variant:
     provenance: Provenance
     prompt: Prompt
 
+    def __repr__(self) -> str:
+        """One line: ``<Variant 3be04ab4fe610a32 library d2 [architecture, sqlite] python/flask>``."""
+        p = self.provenance
+        layers = ", ".join(p.layers)
+        return f"<Variant {self.id} {self.task_id} d{p.depth} [{layers}] {p.target.language}/{p.target.framework}>"
+
     def to_data(self) -> dict[str, Any]:
         """The variant as one JSON object (a line of the JSONL export)."""
         return {
@@ -299,6 +305,30 @@ class Variants(Sequence[Variant]):
             }
             for v in self.items
         ]
+
+    def __repr__(self) -> str:
+        """One line: ``<Variants: 8 of task library, depths 0-7, 0 skipped>``."""
+        tasks = ", ".join(sorted({v.task_id for v in self.items})) or "-"
+        depths = sorted({v.provenance.depth for v in self.items})
+        span = "none" if not depths else str(depths[0]) if len(depths) == 1 else f"{depths[0]}-{depths[-1]}"
+        return f"<Variants: {len(self.items)} of task {tasks}, depths {span}, {len(self.skipped)} skipped>"
+
+    def _repr_html_(self) -> str:
+        """A notebook view: one row per variant (id, depth, layers, target, format)."""
+        from ._html import table
+
+        rows = (
+            (
+                v.id,
+                v.provenance.depth,
+                ", ".join(v.provenance.layers) or "-",
+                f"{v.provenance.target.language}/{v.provenance.target.framework}",
+                v.provenance.format,
+            )
+            for v in self.items
+        )
+        caption = f"{len(self.items)} variants, {len(self.skipped)} combinations skipped"
+        return table(caption, ("id", "depth", "layers", "target", "format"), rows)
 
     def _repr_markdown_(self) -> str:
         rows = ["| id | depth | layers | target | format |", "|---|---:|---|---|---|"]

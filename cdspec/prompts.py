@@ -151,6 +151,12 @@ class Prompt:
             return self.text
         return "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in self.messages)
 
+    def __repr__(self) -> str:
+        """One line: ``<Prompt library d2 [architecture, sqlite] markdown, 4 constraints, 21034 characters>``."""
+        layers = ", ".join(self.layers)
+        size = f"{len(self.constraint_ids)} constraints, {len(self.text)} characters"
+        return f"<Prompt {self.task_id} d{self.depth} [{layers}] {self.format}, {size}>"
+
     def _repr_markdown_(self) -> str:
         facts = (
             f"**{self.task_id}** at depth {self.depth} ({', '.join(self.layers) or 'contract only'}); "

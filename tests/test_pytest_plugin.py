@@ -9,6 +9,7 @@ and the observed status.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -162,7 +163,14 @@ def test_usage_errors_are_reported_without_a_traceback(pytester: pytest.Pytester
     """A missing base URL, a missing task and an invalid task stop pytest with a usage error saying what is wrong."""
     no_url = pytester.runpytest("--cdspec-task", str(task_file))
     assert no_url.ret == pytest.ExitCode.USAGE_ERROR
-    no_url.stderr.fnmatch_lines(["ERROR: --cdspec-base-url URL is required with --cdspec-task or --cdspec-cases"])
+    no_url.stderr.fnmatch_lines(["ERROR: --cdspec-base-url URL is required with --cdspec-task or --cdspec-cases*"])
+    both = pytester.runpytest("--cdspec-task", str(task_file), "--cdspec-start", "--cdspec-base-url", "http://x")
+    both.stderr.fnmatch_lines(["ERROR: give --cdspec-base-url URL or --cdspec-start, not both"])
+    no_server = pytester.runpytest("--cdspec-task", str(task_file), "--cdspec-start")
+    assert no_server.ret == pytest.ExitCode.USAGE_ERROR
+    no_server.stderr.fnmatch_lines(["ERROR: --cdspec-task *task.yaml:", "task 'notes' has no server: section*"])
+    cases_only = pytester.runpytest("--cdspec-cases", "cases.jsonl", "--cdspec-start")
+    cases_only.stderr.fnmatch_lines(["ERROR: --cdspec-start needs --cdspec-task TASK*"])
 
     missing = pytester.runpytest("--cdspec-task", "nothere.yaml", "--cdspec-base-url", "http://127.0.0.1:9")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
@@ -198,3 +206,105 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY_TASK = ROOT / "examples" / "library" / "task.yaml"
+REFERENCE = ROOT / "examples" / "library" / "reference"
+
+
+def test_start_runs_the_cases_against_the_tasks_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--cdspec-start serves the project as the task's server: section says; its credentials reach the cases."""
+    monkeypatch.delenv("LIBRARIAN_EMAIL", raising=False)
+    monkeypatch.delenv("LIBRARIAN_PASSWORD", raising=False)
+    result = pytester.runpytest(
+        *("--cdspec-task", str(LIBRARY_TASK), "--cdspec-start", "--cdspec-project", str(REFERENCE)),
+        *("--cdspec-n", "4", "-p", "no:cacheprovider"),
+    )
+    result.assert_outcomes(passed=4)
+
+
+def test_start_reports_a_server_that_does_not_start(pytester: pytest.Pytester) -> None:
+    """A project whose server exits fails the cases with the server's log, without a traceback."""
+    empty = pytester.mkdir("empty")
+    result = pytester.runpytest(
+        *("--cdspec-task", str(LIBRARY_TASK), "--cdspec-start", "--cdspec-project", str(empty), "--cdspec-n", "2")
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "--cdspec-start: the server exited with status 1 before answering GET /books; its log:",
+            "*No module named app",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_missing_credential_variable_stops_pytest_up_front(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library cases read LIBRARIAN_EMAIL/PASSWORD: unset or not allowed, pytest stops naming them."""
+    monkeypatch.delenv("LIBRARIAN_EMAIL", raising=False)
+    monkeypatch.setenv("LIBRARIAN_PASSWORD", "shelve-it-123")
+    allow = ("--cdspec-allow-env", "LIBRARIAN_EMAIL", "--cdspec-allow-env", "LIBRARIAN_PASSWORD")
+    result = pytester.runpytest("--cdspec-task", str(LIBRARY_TASK), "--cdspec-base-url", "http://127.0.0.1:9", *allow)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*the cases read the environment variables LIBRARIAN_EMAIL ($env), which are not set: set them*"
+            "*server: section sets LIBRARIAN_EMAIL=librarian@example.org*"
+        ]
+    )
+    monkeypatch.setenv("LIBRARIAN_EMAIL", "librarian@example.org")
+    unallowed = pytester.runpytest("--cdspec-task", str(LIBRARY_TASK), "--cdspec-base-url", "http://127.0.0.1:9")
+    assert unallowed.ret == pytest.ExitCode.USAGE_ERROR
+    unallowed.stderr.fnmatch_lines(
+        ["*LIBRARIAN_EMAIL, LIBRARIAN_PASSWORD ($env): allow them with --cdspec-allow-env LIBRARIAN_EMAIL*"]
+    )
+    listed = pytester.runpytest(
+        "--cdspec-task", str(LIBRARY_TASK), "--cdspec-base-url", "http://127.0.0.1:9", *allow, "--collect-only", "-q"
+    )
+    assert listed.ret == pytest.ExitCode.OK
+
+
+def _readme_pytest_line() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"`(pytest --cdspec-task [^`]+)`", readme)
+    assert match is not None
+    return match.group(1).split()
+
+
+@pytest.mark.parametrize("where", ["root", "elsewhere"])
+def test_the_readme_line_runs_the_cases_only_from_any_folder(where: str, tmp_path: Path) -> None:
+    """The README's pytest line, from the repository root or another folder, runs the cases and collects no tests."""
+    words = _readme_pytest_line()
+    if where == "elsewhere":  # the same files, named from another folder
+        words = [str(ROOT / word) if (ROOT / word).exists() and "/" in word else word for word in words]
+    cwd = ROOT if where == "root" else tmp_path
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIBRARIAN_")}
+    result = subprocess.run(
+        [sys.executable, "-m", *words, "--cdspec-n", "3", "-p", "no:cacheprovider", "-q"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    assert "test_" not in result.stdout  # none of cdspec's own tests was collected
+
+
+def test_test_paths_given_are_collected_with_the_cases(
+    pytester: pytest.Pytester, task_file: Path, base_url: str
+) -> None:
+    """Test files named on the command line run along with the cases; unnamed ones are not collected."""
+    pytester.makepyfile(test_mine="def test_one():\n    assert True\n")
+    alone = pytester.runpytest("--cdspec-task", str(task_file), "--cdspec-base-url", base_url, "--cdspec-n", "2")
+    alone.assert_outcomes(passed=2)
+    named = pytester.runpytest(
+        "test_mine.py", "--cdspec-task", str(task_file), "--cdspec-base-url", base_url, "--cdspec-n", "2"
+    )
+    named.assert_outcomes(passed=3)

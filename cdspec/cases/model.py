@@ -204,6 +204,24 @@ class Case:
         """How many expectations the case checks."""
         return sum(len(step.expect) for step in self.steps)
 
+    def __repr__(self) -> str:
+        """One line: ``<Case lifecycle-books-0000 (lifecycle), 5 steps, 12 assertions: title>``."""
+        from cdspec._html import clip
+
+        size = f"{len(self.steps)} steps, {self.assertions} assertions"
+        return f"<Case {self.id} ({self.kind}), {size}: {clip(self.title)}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook view: one row per step (request and checks)."""
+        from cdspec._html import table
+
+        rows = (
+            (i, step.name, step.request.method, step.request.path, ", ".join(e.kind for e in step.expect))
+            for i, step in enumerate(self.steps, 1)
+        )
+        caption = f"case {self.id} ({self.kind}): {self.title}"
+        return table(caption, ("#", "step", "method", "path", "checks"), rows)
+
     def to_data(self) -> dict[str, Any]:
         """The case as one JSON object (a line of a cases JSONL file)."""
         data: dict[str, Any] = {

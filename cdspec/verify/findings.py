@@ -108,6 +108,23 @@ class Finding:
         where = f" ({self.evidence[0].location})" if self.evidence else ""
         return f"{self.status.mark} {self.constraint}: {self.message}{where}"
 
+    def __repr__(self) -> str:
+        """One line: ``<Finding failed orm.no-raw-sql (no-raw-sql): message (path:line), 2 evidence>``."""
+        from cdspec._html import clip
+
+        where = f" ({self.evidence[0].location})" if self.evidence else ""
+        count = f", {len(self.evidence)} evidence" if len(self.evidence) > 1 else ""
+        return f"<Finding {self.status.value} {self.constraint} ({self.kind}): {clip(self.message)}{where}{count}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook view: the message, the hint, and one row per piece of evidence."""
+        from cdspec._html import table
+
+        caption = f"{self.status.value} {self.constraint} ({self.kind}): {self.message}"
+        if self.hint:
+            caption += f" Hint: {self.hint}"
+        return table(caption, ("path", "line", "text"), ((e.path, e.line or "", e.text) for e in self.evidence))
+
     def to_data(self) -> dict[str, Any]:
         """Plain JSON data (``schemas/report.schema.json``, ``$defs/finding``)."""
         return {
