@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -854,8 +854,9 @@ def sweep(
             earlier = recorded.get((variant.id, number))
             if earlier is not None:
                 if os.path.normpath(earlier) != os.path.normpath(project):
+                    where = os.fspath(out) if out is not None else ""
                     raise CdspecError(
-                        f"{os.fspath(out) if out is not None else ''}: attempt {number} of variant {variant.id} is {earlier}, "
+                        f"{where}: attempt {number} of variant {variant.id} is {earlier}, "
                         f"but the attempts folder now has {project} there: use a new results file"
                     )
                 _LOG.info("already scored, skipped: %s", project)
@@ -864,7 +865,7 @@ def sweep(
             jobs.append(
                 Job(
                     task=chosen,
-                    project=project,
+                    project=str(project),
                     start=start,
                     cases=cases,
                     variant_id=variant.id,
@@ -930,7 +931,12 @@ def _at_depth(evaluation: Evaluation, task: Task, project: Project, depth: int) 
 
 
 def demo(
-    out: str | os.PathLike[str], *, workers: int = 2, seed: int = 0, n: int | None = None
+    out: str | os.PathLike[str],
+    *,
+    workers: int = 2,
+    seed: int = 0,
+    n: int | None = None,
+    progress: Callable[[Iterator[Evaluation], int], Iterable[Evaluation]] | None = None,
 ) -> tuple[Evaluation, ...]:
     """The bundled library example end to end; the evaluations it wrote to ``out/results.jsonl``.
 
@@ -941,8 +947,10 @@ def demo(
     its own SQLite file and runs the cases (``workers`` at a time), and
     scores each project at every depth: the prompt of depth K is one variant
     (its id), the three projects are its attempts 1 to 3. ``results.jsonl``
-    is written afresh. Raises :class:`~cdspec.CdspecError` when the examples
-    or the reference backend's packages are missing.
+    is written afresh. ``progress(evaluations, total)`` may wrap the
+    backends' evaluations as they come (a progress bar). Raises
+    :class:`~cdspec.CdspecError` when the examples or the reference
+    backend's packages are missing.
     """
     import importlib.util
 
@@ -981,7 +989,8 @@ def demo(
     jobs = [
         Job(task=task, project=project, start=True, cases=cases, attempt=i) for i, project in enumerate(projects, 1)
     ]
-    whole = list(evaluate_many(jobs, workers=workers))
+    running = evaluate_many(jobs, workers=workers)
+    whole = list(running if progress is None else progress(running, len(jobs)))
     evaluations = []
     views = [Project.from_directory(project) for project in projects]
     for depth in range(task.depth + 1):
