@@ -135,10 +135,13 @@ class Attempt:
 
     @property
     def variant(self) -> str:
-        """The variant this attempt belongs to: its id, or for a result without one, its task, stack and target."""
-        if self.variant_id is not None:
-            return self.variant_id
-        return f"{self.task_id}|{'+'.join(self.layers)}|{self.language}/{self.framework}"
+        """The variant this attempt belongs to: its id (or its task, stack and target), and its labels.
+
+        Two models' attempts at one prompt are two cells of the study, each
+        with its own pass@k: the labels are part of the variant.
+        """
+        name = self.variant_id or f"{self.task_id}|{'+'.join(self.layers)}|{self.language}/{self.framework}"
+        return name + "".join(f" {key}={value}" for key, value in self.labels.items())
 
     def value(self, key: str) -> Any:
         """The attempt's value for a grouping key of :data:`GROUP_KEYS`, or of the label ``key`` (``None``: unset)."""
@@ -597,6 +600,7 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[FrozenDict, ...]
     notes: tuple[str, ...] = ()
+    caption: str = ""
 
     def _cells(self, row: Mapping[str, Any], escape: Callable[[str], str], plus_minus: str) -> list[str]:
         cells = []
@@ -622,7 +626,8 @@ class Table:
             "|" + "|".join("---" if column.kind == "key" else "---:" for column in shown) + "|",
         ]
         lines.extend("| " + " | ".join(self._cells(row, _md, " ± ")) + " |" for row in self.rows)
-        notes = [f"**{self.title}**", "", *lines]
+        heading = f"**{self.title}**" + (f": {self.caption}" if self.caption else "")
+        notes = [heading, "", *lines]
         if self.notes:
             notes += ["", *self.notes]
         return "\n".join(notes) + "\n"
@@ -696,7 +701,7 @@ class Table:
             + "</tr>"
             for row in self.rows
         )
-        caption = html.escape(self.title)
+        caption = html.escape(self.caption or self.title)
         return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def to_pandas(self) -> Any:
@@ -944,7 +949,7 @@ class DecayReport:
         if self.overall.errors:
             errors = self.overall.errors
             notes = (f"{_count(errors, 'attempt')} with an error: counted, but in no rate (see `error_attempts`).",)
-        return Table(f"Decay report: {self.summary()}.", tuple(columns), tuple(rows), notes)
+        return Table("Decay report", tuple(columns), tuple(rows), notes, caption=f"{self.summary()}.")
 
     def to_data(self) -> dict[str, Any]:
         """The report as JSON data, valid against ``schemas/decay.schema.json``."""

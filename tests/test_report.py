@@ -1,4 +1,4 @@
-"""Decay reports: pass@k, grouping, strict and plain rates, errors, the manifest join, formats and the plot."""
+"""Decay reports: pass@k, grouping, A% and Raw A%, errors, the manifest join, formats and the plot."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def result(
     error: str | None = None,
     layers: tuple[str, ...] | None = None,
     task: str = "library",
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One result record as plain data (schemas/result.schema.json), its derived fields computed."""
     layers = STACK[:depth] if layers is None else layers
@@ -54,12 +55,12 @@ def result(
         outcome[constraint["layer"]][constraint["status"]] += 1
     failed = any(status == "failed" for status in statuses)
     if assertions is None or error is not None:
-        a_rate = strict = None
+        raw = enforced = None
         assertions_data = None
     else:
         passed, total = assertions
-        a_rate = passed / total if total else 1.0
-        strict = 0.0 if failed else a_rate
+        raw = passed / total if total else 1.0
+        enforced = 0.0 if failed else raw
         assertions_data = {"passed": passed, "total": total}
     return {
         "task_id": task,
@@ -72,11 +73,12 @@ def result(
         "constraints": constraints,
         "layers_outcome": outcome,
         "assertions": assertions_data,
-        "a_rate": a_rate,
-        "strict_rate": strict,
+        "a_rate": enforced,
+        "raw_a_rate": raw,
         "passed": error is None and not failed and (assertions_data is None or passed == total),
         "seconds": 1.5,
         "error": error,
+        "labels": labels or {},
     }
 
 
@@ -209,25 +211,31 @@ def test_rows_partition_the_attempts_whatever_the_order(cells: list[tuple[int, s
 
 def test_unknown_or_repeated_keys_are_refused() -> None:
     """An unknown grouping key names the known ones; a key named twice is refused."""
-    with pytest.raises(ReportError, match="cannot group by 'dept' \\(known: task, depth, layers"):
+    with pytest.raises(ReportError, match="cannot group by 'dept': it is no built-in key \\(task, variant, depth"):
         decay_report([result(1)], by="dept")
+    with pytest.raises(ReportError, match=r"cannot group by 'modle'.*\(labels: model\)"):
+        decay_report([result(1, labels={"model": "a"})], by="modle")
+    with pytest.raises(ReportError, match="cannot group by 'a b'"):
+        decay_report([result(1)], by="a b")
     with pytest.raises(ReportError, match="named twice"):
         decay_report([result(1)], by="depth,depth")
-    assert GROUP_KEYS == ("task", "depth", "layers", "language", "framework", "template", "format", "contract")
+    assert GROUP_KEYS == (
+        "task", "variant", "depth", "layers", "language", "framework", "template", "format", "contract",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- rates
 
 
-def test_strict_rate_is_zero_where_an_in_force_constraint_failed() -> None:
-    """A failed constraint zeroes the strict rate of its attempt, an unchecked one does not; A% is unchanged."""
+def test_a_rate_is_zero_where_an_in_force_constraint_failed() -> None:
+    """A% (enforced): a failed constraint zeroes its attempt, an unchecked one does not; Raw A% is unchanged."""
     results = [
         result(1, variant=vid(1), assertions=(9, 10), statuses=("passed", "failed")),
         result(1, variant=vid(2), assertions=(7, 10), statuses=("passed", "unchecked")),
     ]
     row = decay_report(results).rows[0]
-    assert row.a_rate == pytest.approx(0.8)
-    assert row.strict_rate == pytest.approx(0.35)
+    assert row.raw_a_rate == pytest.approx(0.8)
+    assert row.a_rate == pytest.approx(0.35)
     assert row.pass_at_k(1) == 0.0
     assert row.adherence == pytest.approx(2 / 3)  # unchecked outcomes take no part
     assert row.checked == 3
@@ -244,17 +252,17 @@ def test_evaluation_objects_and_their_data_give_the_same_report() -> None:
     ]
     objects = [Evaluation.from_data(d) for d in data]
     assert decay_report(objects) == decay_report(data)
-    assert decay_report(objects).rows[0].strict_rate == 0.0
+    assert decay_report(objects).rows[0].a_rate == 0.0
 
 
 def test_attempts_without_a_backend_have_no_assertion_rates() -> None:
-    """Results with no backend run count, but their A% and strict A% are None ('-' in Markdown)."""
+    """Results with no backend run count, but their A% and Raw A% are None ('-' in Markdown)."""
     report = decay_report([result(1, assertions=None, statuses=("passed",))])
     row = report.rows[0]
-    assert (row.attempts, row.scored, row.a_rate, row.strict_rate) == (1, 0, None, None)
+    assert (row.attempts, row.scored, row.a_rate, row.raw_a_rate) == (1, 0, None, None)
     assert row.pass_at_k(1) == 1.0
     assert row.adherence == 1.0
-    assert "| 1 | 1 | 1 | 0 | - | - | 100.0 | 100.0 |" in report.to_markdown()
+    assert "| 1 | 1 | 1 | 0 | - | - | 100.0 | 100.0 ± 0.0 |" in report.to_markdown()
 
 
 def test_errors_are_counted_and_listed_but_take_no_part_in_rates() -> None:
@@ -458,8 +466,9 @@ def test_csv_parses_back_to_the_rows(report: DecayReport) -> None:
     """The CSV has the columns of the report and, parsed back, the rows' counts and rounded rates."""
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert list(rows[0]) == [
-        "depth", "framework", "attempts", "errors", "variants", "scored", "checked",
-        "a_rate", "strict_rate", "pass@1", "pass@2", "adherence",
+        "depth", "framework", "attempts", "variants", "errors", "scored", "checked",
+        "a_rate", "a_rate_se", "raw_a_rate", "raw_a_rate_se", "pass@1", "pass@1_se", "pass@2", "pass@2_se",
+        "adherence", "adherence_se",
     ]  # fmt: skip
     assert len(rows) == len(report.rows)
     for parsed, row in zip(rows, report.rows, strict=True):
@@ -485,7 +494,13 @@ def test_json_is_valid_against_the_decay_schema(report: DecayReport) -> None:
     assert data["k"] == [1, 2]
     assert data["rows"][0]["key"] == {"depth": 0, "framework": "flask"}
     assert data["error_attempts"] == [
-        {"task_id": "library", "variant_id": vid(99), "attempt": 1, "error": "the server did not start | exit 1"}
+        {
+            "task_id": "library",
+            "variant_id": vid(99),
+            "attempt": 1,
+            "labels": {},
+            "error": "the server did not start | exit 1",
+        }
     ]
     layered = decay_report([result(2)], by="layers").to_data()
     assert layered["rows"][0]["key"] == {"layers": ["architecture", "sqlite"]}
@@ -500,9 +515,9 @@ def test_output_is_deterministic_and_rounded(report: DecayReport) -> None:
         report.to_csv(),
         report.to_markdown(),
     )
-    values = [v for row in report.to_data()["rows"] for v in (row["a_rate"], row["strict_rate"]) if v is not None]
+    values = [v for row in report.to_data()["rows"] for v in (row["a_rate"], row["raw_a_rate"]) if v is not None]
     assert all(round(v, 4) == v for v in values)
-    assert "| 2 | koa | 2 | 1 | 0 | 80.0 | 80.0 | 0.0 | 0.0 | - |" in report.to_markdown()
+    assert "| 2 | koa | 2 | 1 | 0 | 80.0 ± 0.0 | 80.0 ± 0.0 | 0.0 | 0.0 | - |" in report.to_markdown()
 
 
 def test_markdown_and_html_for_notebooks(report: DecayReport) -> None:
@@ -512,7 +527,7 @@ def test_markdown_and_html_for_notebooks(report: DecayReport) -> None:
     lines = markdown.splitlines()
     assert lines[0] == "**Decay report**: 13 attempts of 7 variants by depth, framework, 1 could not be evaluated."
     assert lines[2] == (
-        "| depth | framework | attempts | variants | errors | A% | strict A% | pass@1 | pass@2 | adherence |"
+        "| depth | framework | attempts | variants | errors | A% | Raw A% | pass@1 | pass@2 | adherence |"
     )
     assert lines[3] == "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     page = report._repr_html_()
@@ -531,14 +546,17 @@ def test_an_empty_report_has_no_rows() -> None:
     assert empty.k == (1,)
     assert empty.overall.attempts == 0
     assert schema_problems(schema("decay"), empty.to_data()) == []
-    assert empty.to_csv() == "depth,attempts,errors,variants,scored,checked,a_rate,strict_rate,pass@1,adherence\n"
+    assert empty.to_csv() == (
+        "depth,attempts,variants,errors,scored,checked,a_rate,a_rate_se,raw_a_rate,raw_a_rate_se,"
+        "pass@1,pass@1_se,adherence,adherence_se\n"
+    )
 
 
 # --------------------------------------------------------------------------- the plot
 
 
 def test_plot_returns_a_figure_and_writes_png(report: DecayReport, tmp_path: Path) -> None:
-    """plot() gives a matplotlib Figure (one solid and one dashed line per framework) and writes a PNG."""
+    """plot() gives a matplotlib Figure (A% solid, Raw A% dashed, per framework, with SE bands) and writes a PNG."""
     from matplotlib.figure import Figure
 
     figure = report.plot(tmp_path / "decay.png")
@@ -546,10 +564,11 @@ def test_plot_returns_a_figure_and_writes_png(report: DecayReport, tmp_path: Pat
     lines = figure.axes[0].get_lines()
     assert [(line.get_label(), line.get_linestyle()) for line in lines] == [
         ("flask A%", "-"),
-        ("flask strict A%", "--"),
+        ("flask Raw A%", "--"),
         ("koa A%", "-"),
-        ("koa strict A%", "--"),
+        ("koa Raw A%", "--"),
     ]
+    assert len(figure.axes[0].collections) == 4  # a band of ± one standard error under each line
     assert list(lines[2].get_xdata()) == [0, 1, 2]
     assert list(lines[2].get_ydata()) == pytest.approx([100.0, 90.0, 80.0])
     assert (tmp_path / "decay.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
