@@ -764,7 +764,9 @@ def test_tables_in_every_format() -> None:
     report = decay_report([*study_results(), result(1, framework="a_b&c", labels={"model": "x%"})], by="depth,model")
     latex = report.to_latex()
     assert latex.splitlines()[1].startswith("\\begin{tabular}{ll")
-    assert "x\\%" in latex and "\\bottomrule" in latex and "$\\pm$" in latex
+    assert "x\\%" in latex
+    assert "\\bottomrule" in latex
+    assert "$\\pm$" in latex
     assert "a\\_b\\&c" in report.ranking("framework").to_latex()
     frame = report.to_pandas()
     assert isinstance(frame, pandas.DataFrame)
@@ -803,6 +805,7 @@ def test_plot_follows_by_and_gives_eight_frameworks_a_panel_each(tmp_path: Path)
     by_model = decay_report(study_results(), by="depth,model").plot()
     assert [line.get_label() for line in by_model.axes[0].get_lines()] == ["m1 A%", "m1 Raw A%", "m2 A%", "m2 Raw A%"]
     legend = by_model.axes[0].get_legend()
-    assert legend is not None and legend.get_bbox_to_anchor().x0 > by_model.axes[0].get_window_extent().x1 - 1
+    assert legend is not None
+    assert legend.get_bbox_to_anchor().x0 > by_model.axes[0].get_window_extent().x1 - 1
     single = decay_report(study_results()).plot()
     assert [line.get_label() for line in single.axes[0].get_lines()] == ["A%", "Raw A%"]

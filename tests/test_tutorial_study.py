@@ -103,7 +103,7 @@ def test_one_results_file_holds_every_attempt_of_both_models(
     assert all(r.raw_a_rate == 1.0 for r in alpha)  # the reference behaves...
     assert {r.a_rate for r in alpha if "postgres" in r.layers} == {0.0}  # ...but runs on SQLite
     assert {r.target.framework for r in results} == {"flask", "koa"}
-    again = [argv for argv in commands() if argv[1:2] == ["evaluate"]][0]
+    again = next(argv for argv in commands() if argv[1:2] == ["evaluate"])
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         status, out, err = run(again)
@@ -134,4 +134,5 @@ def test_the_delta_and_the_figure(ran: tuple[Path, list[tuple[list[str], int, st
     assert "alpha & 100.0 $\\pm$ 0.0 &" in latex
     svg = (ran[0] / "study" / "frameworks.svg").read_text(encoding="utf-8")
     assert svg.startswith("<?xml")
-    assert "flask" in svg and "koa" in svg
+    assert "flask" in svg
+    assert "koa" in svg
