@@ -12,7 +12,6 @@ import importlib
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO, TypeVar
@@ -20,7 +19,7 @@ from typing import Any, TextIO, TypeVar
 from ._version import __version__
 from .contract import Contract
 from .errors import CdspecError, DiffError, LoadError, Problem
-from .evaluate import Evaluation
+from .evaluate import LABEL_NAME, Evaluation
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
@@ -234,7 +233,7 @@ def _labels(specs: Sequence[str] | None) -> dict[str, str]:
     for spec in specs or ():
         key, sep, value = spec.partition("=")
         key = key.strip()
-        if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", key):
+        if not sep or not LABEL_NAME.match(key):
             raise _UsageError(f"--label takes NAME=VALUE (a name of letters, digits, _ . -), got {spec!r}")
         if key in labels:
             raise _UsageError(f"--label {key} is given twice")

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .run import Report
 
 __all__ = [
+    "LABEL_NAME",
     "ConstraintOutcome",
     "Evaluation",
     "Job",
@@ -117,6 +118,10 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+"""What a label's name may be (``model``, ``agent``, ``run.seed``): also a grouping key of a report."""
+
+
 def _labels(value: Mapping[str, str] | None) -> FrozenDict:
     """Free labels, ``key -> string``, sorted by key (so results files are the same bytes)."""
     if value is None:
@@ -124,9 +129,11 @@ def _labels(value: Mapping[str, str] | None) -> FrozenDict:
     if isinstance(value, FrozenDict) and list(value) == sorted(value):
         return value
     if not isinstance(value, Mapping) or not all(
-        isinstance(key, str) and key and isinstance(text, str) for key, text in value.items()
+        isinstance(key, str) and LABEL_NAME.match(key) and isinstance(text, str) for key, text in value.items()
     ):
-        raise CdspecError(f"labels must map non-empty names to strings, got {value!r}")
+        raise CdspecError(
+            f"labels must map names (letters, digits, '_', '.', '-', not first) to strings, got {value!r}"
+        )
     return FrozenDict({key: value[key] for key in sorted(value)})
 
 

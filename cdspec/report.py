@@ -35,7 +35,6 @@ import io
 import json
 import math
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -45,6 +44,7 @@ import attrs
 
 from ._frozen import FrozenDict
 from .errors import CdspecError, LoadError, Problem
+from .evaluate import LABEL_NAME
 from .plans import Variants
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -72,7 +72,6 @@ RATES = ("a_rate", "raw_a_rate", "pass@1", "adherence")
 """The per-attempt rates :meth:`DecayReport.effects`, :meth:`~DecayReport.ranking` and
 :meth:`~DecayReport.delta` can compare: A%, Raw A%, pass@1 (an attempt's ``passed``) and adherence."""
 
-_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 _FROM_MANIFEST = ("template", "format", "contract")
 _STATUSES = ("passed", "failed", "unchecked")
@@ -221,7 +220,7 @@ def _attempt(data: Any, at: str) -> tuple[Attempt | None, list[Problem]]:
     if (a_rate is None) != (raw_a_rate is None):
         bad("raw_a_rate", "a_rate and raw_a_rate are both rates or both null")
     if not isinstance(labels, Mapping) or not all(
-        isinstance(name, str) and _LABEL_NAME.match(name) and isinstance(text, str) for name, text in labels.items()
+        isinstance(name, str) and LABEL_NAME.match(name) and isinstance(text, str) for name, text in labels.items()
     ):
         bad("labels", "expected labels as {name: text}, names of letters, digits, '_', '.', '-'")
     if not isinstance(passed, bool):
@@ -539,7 +538,7 @@ def _sort_key(name: str, value: Any) -> tuple[Any, ...]:
 def _by(by: str | Sequence[str]) -> tuple[str, ...]:
     names = [part.strip() for part in by.split(",")] if isinstance(by, str) else [str(part).strip() for part in by]
     names = [name for name in names if name]
-    unknown = [name for name in names if name not in GROUP_KEYS and not _LABEL_NAME.match(name)]
+    unknown = [name for name in names if name not in GROUP_KEYS and not LABEL_NAME.match(name)]
     if unknown:
         raise ReportError(f"cannot group by {unknown[0]!r} (known: {', '.join(GROUP_KEYS)}, or a label's name)")
     if len(set(names)) != len(names):
