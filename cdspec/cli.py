@@ -244,13 +244,20 @@ def _labels(specs: Sequence[str] | None) -> dict[str, str]:
 _W = TypeVar("_W")
 
 
-def _progress(items: Iterable[_W], *, total: int, what: str, args: argparse.Namespace, err: TextIO) -> Iterable[_W]:
-    """``items`` with a progress bar on ``err`` if it is a terminal (tqdm, the ``progress`` extra), not ``--quiet``."""
+def _tqdm(args: argparse.Namespace, err: TextIO) -> Any:
+    """tqdm's bar class when ``err`` is a terminal, not ``--quiet``, and the ``progress`` extra is there; else None."""
     if getattr(args, "quiet", False) or not getattr(err, "isatty", lambda: False)():
-        return items
+        return None
     try:
-        tqdm = importlib.import_module("tqdm").tqdm
+        return importlib.import_module("tqdm").tqdm
     except ImportError:  # the progress extra is not installed: run silently
+        return None
+
+
+def _progress(items: Iterable[_W], *, total: int, what: str, args: argparse.Namespace, err: TextIO) -> Iterable[_W]:
+    """``items`` with a progress bar of ``total`` on ``err`` (see :func:`_tqdm`)."""
+    tqdm = _tqdm(args, err)
+    if tqdm is None:
         return items
     bar: Iterable[_W] = tqdm(items, total=total, desc=what, unit="attempt", file=err, leave=False, dynamic_ncols=True)
     return bar
@@ -305,7 +312,17 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.n is not None and args.n < 0:
         raise _UsageError("--n must not be negative")
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-    made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    tqdm = _tqdm(args, err)
+    if tqdm is None:
+        made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    else:
+        with tqdm(desc="cases", unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
+
+            def step(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
     text = dump_cases(made)
     if args.out is None:
         out.write(text)
@@ -474,6 +491,7 @@ def _add_cases(
     cases_cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the same seed gives the same cases")
     cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
+    cases_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 

@@ -163,3 +163,21 @@ def test_verbose_logs_servers_and_progress_shows_only_on_a_terminal(tmp_path: Pa
     assert (status, out, quiet.getvalue()) == (0, "", "")
     status, _, err = _cli(*argv)  # not a terminal: no bar, no log
     assert (status, err) == (0, "")
+
+
+def test_cases_show_progress_on_a_terminal_only() -> None:
+    """`cdspec cases` counts the cases on a terminal (tqdm); the JSONL on stdout is the same either way."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    status, shown, _ = _cli("cases", str(TASK), "--n", "3", err=terminal)
+    assert status == 0
+    assert "3/3" in terminal.getvalue()
+    status, plain, err = _cli("cases", str(TASK), "--n", "3")
+    assert (status, err, plain) == (0, "", shown)
+    quiet = Terminal()
+    assert _cli("cases", str(TASK), "--n", "3", "--quiet", err=quiet)[0] == 0
+    assert quiet.getvalue() == ""
