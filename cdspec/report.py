@@ -793,8 +793,8 @@ class DecayReport:
         """The marginal effect of each layer on ``rate``, from matched pairs (the study's Table 2a).
 
         A pair is two variants that differ by exactly one layer and in
-        nothing else (task, target, template, format, contract and labels
-        alike): its effect is the variant with the layer's mean ``rate``
+        nothing else (the other layers in the same order; task, target,
+        template, format, contract and labels alike): its effect is the variant with the layer's mean ``rate``
         over its evaluated attempts minus the variant without it's. Per
         layer (and per group of ``by``, e.g. ``model``), the table gives the
         number of pairs, their mean effect and its standard error (SEM), in
@@ -820,14 +820,14 @@ class DecayReport:
                 attempt.contract,
                 attempt.labels,
             )
-            variant = (context, frozenset(attempt.layers))
+            variant = (context, attempt.layers)
             per_variant.setdefault(variant, []).append(value)
             groups[variant] = tuple(attempt.value(name) for name in keys)
         means = {variant: math.fsum(values) / len(values) for variant, values in per_variant.items()}
         differences: dict[tuple[Any, ...], list[float]] = {}
         for (context, layers), mean in means.items():
             for layer in layers:
-                without = (context, layers - {layer})
+                without = (context, tuple(other for other in layers if other != layer))
                 if without in means:
                     group = groups[(context, layers)]
                     differences.setdefault((*group, layer), []).append(mean - means[without])
@@ -837,8 +837,7 @@ class DecayReport:
             differences,
             key=lambda key: (
                 [_sort_key(name, value) for name, value in zip(keys, key, strict=False)],
-                order.get(key[-1], len(order)),
-                key[-1],
+                order[key[-1]],
             ),
         ):
             values = differences[key]

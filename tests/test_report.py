@@ -809,3 +809,18 @@ def test_plot_follows_by_and_gives_eight_frameworks_a_panel_each(tmp_path: Path)
     assert legend.get_bbox_to_anchor().x0 > by_model.axes[0].get_window_extent().x1 - 1
     single = decay_report(study_results()).plot()
     assert [line.get_label() for line in single.axes[0].get_lines()] == ["A%", "Raw A%"]
+
+
+def test_an_effect_pairs_variants_whose_other_layers_keep_their_order() -> None:
+    """With orders varied (a permutations plan), (a, s) pairs with (s) and (a), never with another order."""
+    records = [
+        result(2, layers=("architecture", "sqlite"), variant="as", assertions=(6, 10)),
+        result(2, layers=("sqlite", "architecture"), variant="sa", assertions=(2, 10)),
+        result(1, layers=("sqlite",), variant="s", assertions=(10, 10)),
+        result(1, layers=("architecture",), variant="a", assertions=(8, 10)),
+    ]
+    rows = {row["layer"]: row for row in decay_report(records).effects().rows}
+    # architecture added on top of sqlite: as - s and sa - s; sqlite added to architecture: as - a, sa - a.
+    assert rows["architecture"]["pairs"] == 2
+    assert rows["architecture"]["effect"] == pytest.approx(((0.6 - 1.0) + (0.2 - 1.0)) / 2)
+    assert rows["sqlite"]["effect"] == pytest.approx(((0.6 - 0.8) + (0.2 - 0.8)) / 2)
