@@ -54,6 +54,7 @@ __all__ = [
     "GROUP_KEYS",
     "RATES",
     "Attempt",
+    "Column",
     "DecayReport",
     "DecayRow",
     "ReportError",
