@@ -1165,10 +1165,10 @@ def _draw(axes: Any, rows: Sequence[DecayRow], colour: str, name: str | None) ->
         axes.plot(
             xs, ys, linestyle=style, marker=marker, color=colour, label=label if name is None else f"{name} {label}"
         )
-        axes.fill_between(
+        axes.fill_between(  # a rate stays within 0 to 100%, and so does its band
             xs,
-            [y - e for y, e in zip(ys, errors, strict=True)],
-            [y + e for y, e in zip(ys, errors, strict=True)],
+            [max(0.0, y - e) for y, e in zip(ys, errors, strict=True)],
+            [min(100.0, y + e) for y, e in zip(ys, errors, strict=True)],
             color=colour,
             alpha=0.15,
             linewidth=0,
