@@ -453,7 +453,7 @@ def test_an_old_line_that_does_not_add_up_or_mixes_names_is_refused(tmp_path: Pa
         load_results(path)
     text = str(info.value)
     assert "old.jsonl:1: /a_rate: a_rate is 0.75, but the line's data gives 0.0" in text
-    assert "old.jsonl:2: unexpected property 'strict_rate'" in text
+    assert "old.jsonl:2: /strict_rate: unexpected property 'strict_rate'" in text
     with pytest.raises(LoadError, match="both strict_rate"):
         cdspec.decay_report([mixed])
 
