@@ -10,15 +10,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TextIO, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TextIO, TypeVar
 
 from ._version import __version__
 from .contract import Contract
 from .errors import CdspecError, DiffError, LoadError, Problem
-from .evaluate import Evaluation
+from .evaluate import LABEL_NAME, Evaluation
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
@@ -211,6 +212,57 @@ def _write(path: str, text: str) -> None:
         file.write(text)
 
 
+def _plan(task: Task, spec: str) -> str | dict[str, Any]:
+    """``--plan``: the name of one of the task's plans, or a plan written inline in YAML or JSON."""
+    if spec in task.plans:
+        return spec
+    text = spec.strip()
+    if not text.startswith(("{", "[")) and ":" not in text:
+        return spec  # a name: cdspec.variants says which plans the task has
+    from ._source import parse_text
+
+    data = parse_text(text, name="--plan", format="yaml").data
+    if not isinstance(data, dict):
+        raise _UsageError(f"--plan takes a plan's name or a plan mapping such as '{{depths: {{}}}}'; got {spec!r}")
+    return data
+
+
+def _labels(specs: Sequence[str] | None) -> dict[str, str]:
+    """``--label KEY=VALUE`` options as a mapping (a key given twice is an error)."""
+    labels: dict[str, str] = {}
+    for spec in specs or ():
+        key, sep, value = spec.partition("=")
+        key = key.strip()
+        if not sep or not LABEL_NAME.match(key):
+            raise _UsageError(f"--label takes NAME=VALUE (a name of letters, digits, _ . -), got {spec!r}")
+        if key in labels:
+            raise _UsageError(f"--label {key} is given twice")
+        labels[key] = value
+    return labels
+
+
+_W = TypeVar("_W")
+
+
+def _tqdm(args: argparse.Namespace, err: TextIO) -> Any:
+    """tqdm's bar class when ``err`` is a terminal, not ``--quiet``, and the ``progress`` extra is there; else None."""
+    if getattr(args, "quiet", False) or not getattr(err, "isatty", lambda: False)():
+        return None
+    try:
+        return importlib.import_module("tqdm").tqdm
+    except ImportError:  # the progress extra is not installed: run silently
+        return None
+
+
+def _progress(items: Iterable[_W], *, total: int, what: str, args: argparse.Namespace, err: TextIO) -> Iterable[_W]:
+    """``items`` with a progress bar of ``total`` on ``err`` (see :func:`_tqdm`)."""
+    tqdm = _tqdm(args, err)
+    if tqdm is None:
+        return items
+    bar: Iterable[_W] = tqdm(items, total=total, desc=what, unit="attempt", file=err, leave=False, dynamic_ncols=True)
+    return bar
+
+
 def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
     if (
@@ -220,7 +272,7 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ):
         raise _UsageError("--out and --manifest name the same file")
     task = load_task(args.task, kinds=kinds, root=args.root)
-    made = variants(task, args.plan, kinds=kinds)
+    made = variants(task, _plan(task, args.plan), kinds=kinds)
     outputs: list[tuple[str, str]] = []
     if args.out is not None:
         outputs.append((args.out, dump_variants(made)))
@@ -260,7 +312,17 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.n is not None and args.n < 0:
         raise _UsageError("--n must not be negative")
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-    made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    tqdm = _tqdm(args, err)
+    if tqdm is None:
+        made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    else:
+        with tqdm(desc="cases", unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
+
+            def step(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
     text = dump_cases(made)
     if args.out is None:
         out.write(text)
@@ -411,12 +473,11 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .report import GROUP_KEYS, decay_report
+    from .report import ReportError, Table, decay_report
 
     by = [key.strip() for key in args.by.split(",") if key.strip()]
-    unknown = [key for key in by if key not in GROUP_KEYS]
-    if unknown or not by:
-        raise _UsageError(f"--by takes keys among {', '.join(GROUP_KEYS)}, comma-separated; got {args.by!r}")
+    if not by:
+        raise _UsageError(f"--by takes grouping keys or label names, comma-separated; got {args.by!r}")
     try:
         k = None if args.k is None else [int(size) for size in args.k.split(",") if size.strip()]
     except ValueError:
@@ -428,10 +489,29 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .integrations.inspect_log import is_inspect_log, results_from_log  # no Inspect import unless it is a log
 
     results = results_from_log(args.results) if is_inspect_log(args.results) else args.results
-    report = decay_report(results, by=by, manifest=args.manifest, k=k)
+    delta = None
+    if args.delta is not None:
+        start, sep, end = args.delta.partition(":")
+        if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+            raise _UsageError(f"--delta takes FROM:TO depths such as 0:3; got {args.delta!r}")
+        delta = (int(start), int(end))
+    others = [key for key in by if key not in ("depth", "layers")]
+    try:
+        report = decay_report(results, by=by, manifest=args.manifest, k=k)
+        table: Table | None = None
+        if args.effects:
+            table = report.effects(args.rate, by=others)
+        elif args.ranking is not None:
+            table = report.ranking(args.ranking, args.rate)
+        elif delta is not None:
+            table = report.delta(*delta, rate=args.rate, by=others)
+    except ReportError as exc:  # a key, rate or depth the results do not have: a usage error
+        raise _UsageError(str(exc)) from None
     if args.plot is not None:  # before printing: a missing extra fails the command, not half of it
         report.plot(args.plot)
-    out.write({"markdown": report.to_markdown, "csv": report.to_csv, "json": report.to_json}[args.format]())
+    shown = report if table is None else table
+    formats = {"markdown": shown.to_markdown, "csv": shown.to_csv, "json": shown.to_json, "latex": shown.to_latex}
+    out.write(formats[args.format]())
     if args.plot is not None:
         err.write(f"plot written to {args.plot}\n")
     return 0
@@ -441,18 +521,36 @@ def _add_report(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Callable[[argparse.ArgumentParser], None]
 ) -> None:
     report_cmd = commands.add_parser(
-        "report", help="the decay table of a results JSONL file: A%%, strict A%%, pass@k by depth, layers, framework"
+        "report",
+        help="the decay table of a results JSONL file: A%%, Raw A%%, pass@k by depth, layers, framework, labels",
     )
     report_cmd.add_argument(
         "results", metavar="RESULTS", help="a results JSONL file (cdspec evaluate --out) or an Inspect log (.eval)"
     )
     report_cmd.add_argument("--manifest", metavar="FILE", help="a variants manifest to join by variant id")
     report_cmd.add_argument(
-        "--by", default="depth", metavar="KEYS", help="group by these keys, e.g. depth,framework (default: depth)"
+        "--by",
+        default="depth",
+        metavar="KEYS",
+        help="group by these keys or labels, e.g. depth,framework or depth,model (default: depth)",
     )
-    report_cmd.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    report_cmd.add_argument("--format", choices=("markdown", "csv", "json", "latex"), default="markdown")
     report_cmd.add_argument("--k", metavar="K,...", help="pass@k sizes (default: 1, and the fewest per variant)")
-    report_cmd.add_argument("--plot", metavar="FILE", help="also plot pass rate against depth (.png/.svg)")
+    table = report_cmd.add_mutually_exclusive_group()
+    table.add_argument(
+        "--effects", action="store_true", help="the marginal effect of each layer from matched pairs (Table 2a)"
+    )
+    table.add_argument("--ranking", metavar="KEY", help="rank the groups of KEY (framework, model, ...) by --rate")
+    table.add_argument("--delta", metavar="FROM:TO", help="the change of --rate between two depths, e.g. 0:3")
+    report_cmd.add_argument(
+        "--rate",
+        choices=("a_rate", "raw_a_rate", "pass@1", "adherence"),
+        default="a_rate",
+        help="the rate --effects, --ranking and --delta compare (default: a_rate, the study's A%%)",
+    )
+    report_cmd.add_argument(
+        "--plot", metavar="FILE", help="also plot A%% and Raw A%% against depth per --by group (.png/.svg)"
+    )
     report_cmd.set_defaults(run=_report)
 
 
@@ -467,6 +565,7 @@ def _add_cases(
     cases_cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the same seed gives the same cases")
     cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
+    cases_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 
@@ -498,6 +597,11 @@ def _add_verify(
 def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .evaluate import Job, append_results, evaluate_many
 
+    labels = _labels(args.label)
+    if args.plan is not None or args.attempts is not None:
+        return _evaluate_plan(args, labels, out, err)
+    if not args.projects:
+        raise _UsageError("give PROJECT directories, or --plan PLAN --attempts DIR")
     if args.base_url is not None and len(args.projects) > 1:
         raise _UsageError("--base-url serves one project: give one PROJECT, or --start to start each")
     if args.cases is not None and args.n is not None:
@@ -529,26 +633,82 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 attempt=args.attempt + i,
                 seed=args.seed,
                 env=allowed,
+                labels=labels,
             )
             for i, project in enumerate(args.projects)
         ]
-        status = 0
-        for evaluation in evaluate_many(jobs, workers=args.workers):
-            if args.out is not None:
-                append_results(args.out, [evaluation])
-            if args.json:
-                out.write(json.dumps(evaluation.to_data(), ensure_ascii=False) + "\n")
-            else:
-                out.write(evaluation.summary() + "\n")
-                for constraint in evaluation.failed_constraints:
-                    out.write(f"  failed: {constraint}\n")
-                if evaluation.error is not None:
-                    out.write("  " + evaluation.error.replace("\n", "\n  ") + "\n")
-            status = status or int(not evaluation.passed)
+        evaluations = _progress(
+            evaluate_many(jobs, workers=args.workers), total=len(jobs), what="evaluate", args=args, err=err
+        )
+        return _print_evaluations(evaluations, args, out, lambda e: append_results(args.out, [e]))
     except CdspecError as exc:  # bad input, not a failed attempt: exit 2
         err.write(f"{exc}\n")
         return 2
+
+
+def _print_evaluations(
+    evaluations: Iterable[Evaluation], args: argparse.Namespace, out: TextIO, append: Callable[[Evaluation], object]
+) -> int:
+    """Print (and with ``--out``, append) each evaluation as it comes; 1 when one did not pass."""
+    status = 0
+    for evaluation in evaluations:
+        if args.out is not None:
+            append(evaluation)
+        if args.json:
+            out.write(json.dumps(evaluation.to_data(), ensure_ascii=False) + "\n")
+        elif not args.quiet or not evaluation.passed:
+            out.write(evaluation.summary() + "\n")
+            for constraint in evaluation.failed_constraints:
+                out.write(f"  failed: {constraint}\n")
+            if evaluation.error is not None:
+                out.write("  " + evaluation.error.replace("\n", "\n  ") + "\n")
+        status = status or int(not evaluation.passed)
     return status
+
+
+def _evaluate_plan(args: argparse.Namespace, labels: dict[str, str], out: TextIO, err: TextIO) -> int:
+    """``cdspec evaluate TASK --plan PLAN --attempts DIR``: every attempt of every variant, resumable."""
+    from .evaluate import sweep
+
+    if args.plan is None or args.attempts is None:
+        raise _UsageError("--plan and --attempts go together: the attempts folder holds one folder per variant id")
+    if args.projects:
+        raise _UsageError("with --plan, the projects are those of --attempts: give no PROJECT")
+    for option in ("depth", "base_url", "variant_id"):
+        if getattr(args, option) is not None:
+            raise _UsageError(f"--{option.replace('_', '-')} does not go with --plan (each variant has its own)")
+    if args.cases is not None and args.n is not None:
+        raise _UsageError("--cases and --n exclude each other")
+    if args.workers < 1 or (args.n is not None and args.n < 0):
+        raise _UsageError("--workers must be at least 1, --n not negative")
+    try:
+        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+        cases = load_cases(args.cases) if args.start and args.cases is not None else None
+        found = sweep(
+            task,
+            _plan(task, args.plan),
+            args.attempts,
+            start=args.start,
+            cases=cases,
+            n=args.n,
+            seed=args.seed,
+            labels=labels,
+            out=args.out,
+        )
+        if not args.quiet and not args.json:
+            skipped = f", {found.done} already in {args.out} (skipped)" if found.done else ""
+            empty = f"; {_plural(len(found.empty), 'variant')} without attempts" if found.empty else ""
+            err.write(
+                f"{_plural(len(found.jobs), 'attempt')} to score of {_plural(found.variants, 'variant')}"
+                f"{skipped}{empty}\n"
+            )
+        evaluations = _progress(
+            found.run(workers=args.workers), total=len(found.jobs), what="evaluate", args=args, err=err
+        )
+        return _print_evaluations(evaluations, args, out, lambda e: None)
+    except CdspecError as exc:  # bad input, not a failed attempt: exit 2
+        err.write(f"{exc}\n")
+        return 2
 
 
 def _decay_text(evaluations: Sequence[Evaluation]) -> str:
@@ -563,7 +723,13 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.workers < 1:
         raise _UsageError("--workers must be at least 1")
-    evaluations = demo(args.out, workers=args.workers, seed=args.seed, n=args.n)
+    evaluations = demo(
+        args.out,
+        workers=args.workers,
+        seed=args.seed,
+        n=args.n,
+        progress=lambda items, total: _progress(items, total=total, what="demo", args=args, err=err),
+    )
     top = max(e.depth for e in evaluations)
     out.write(f"The library example, its reference backend and two broken variants, in {args.out}/:\n")
     for evaluation in (e for e in evaluations if e.depth == top):
@@ -581,7 +747,14 @@ def _add_evaluate(
         "evaluate", help="score projects: constraints at a depth and, with a backend, the cases; exit 1 if one fails"
     )
     cmd.add_argument("task", metavar="TASK")
-    cmd.add_argument("projects", nargs="+", metavar="PROJECT", help="project directories (attempts N, N+1, ...)")
+    cmd.add_argument("projects", nargs="*", metavar="PROJECT", help="project directories (attempts N, N+1, ...)")
+    cmd.add_argument("--plan", metavar="PLAN", help="score every variant of this plan (a name or inline YAML)")
+    cmd.add_argument(
+        "--attempts", metavar="DIR", help="with --plan: DIR/<variant-id>/<attempt>/ holds each attempt's project"
+    )
+    cmd.add_argument(
+        "--label", action="append", metavar="NAME=VALUE", help="a label on every result, e.g. model=gpt-x (repeatable)"
+    )
     cmd.add_argument("--depth", type=int, metavar="K", help="only the first K layers of the stack are in force")
     backend = cmd.add_mutually_exclusive_group()
     backend.add_argument("--start", action="store_true", help="start each project's server (the task's server:)")
@@ -599,10 +772,24 @@ def _add_evaluate(
     cmd.add_argument("--variant-id", metavar="ID", help="the variant the projects are attempts at")
     cmd.add_argument("--attempt", type=int, default=1, metavar="N", help="the first project's attempt number")
     cmd.add_argument("--workers", type=int, default=2, metavar="N", help="evaluations at a time (default: 2)")
-    cmd.add_argument("--out", metavar="FILE", help="append the results to this JSONL file")
+    cmd.add_argument(
+        "--out", metavar="FILE", help="append the results to this JSONL file (with --plan: skip those already in it)"
+    )
     cmd.add_argument("--json", action="store_true", help="print each result as a JSON line")
+    _add_chatter(cmd)
     common(cmd)
     cmd.set_defaults(run=_evaluate)
+
+
+def _add_chatter(cmd: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--verbose`` for the long-running commands."""
+    chatter = cmd.add_mutually_exclusive_group()
+    chatter.add_argument(
+        "--quiet", action="store_true", help="no progress bar, print only what failed (and the final table)"
+    )
+    chatter.add_argument(
+        "--verbose", action="store_true", help="log each server started and stopped to stderr (logger 'cdspec')"
+    )
 
 
 def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -613,6 +800,7 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cmd.add_argument("--workers", type=int, default=2, metavar="N", help="backends at a time (default: 2)")
     cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")
     cmd.add_argument("--n", type=int, metavar="N", help="how many cases (default: one per template)")
+    _add_chatter(cmd)
     cmd.set_defaults(run=_demo)
 
 
@@ -682,7 +870,9 @@ def _parser() -> argparse.ArgumentParser:
 
     variants_cmd = commands.add_parser("variants", help="make the prompt variants of one of a task's plans")
     variants_cmd.add_argument("task", metavar="TASK")
-    variants_cmd.add_argument("--plan", required=True, metavar="NAME", help="one of the task's plans")
+    variants_cmd.add_argument(
+        "--plan", required=True, metavar="PLAN", help="one of the task's plans, or a plan inline: '{depths: {}}'"
+    )
     variants_cmd.add_argument("--out", metavar="FILE", help="write the variants as JSONL here (default: stdout)")
     variants_cmd.add_argument("--manifest", metavar="FILE", help="write the manifest here (CSV if FILE ends in .csv)")
     variants_cmd.add_argument("--skipped", action="store_true", help="list the skipped combinations and why")
@@ -711,6 +901,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     err = err or sys.stderr
     parser = _parser()
     args = parser.parse_args(argv)
+    handler = None
+    if getattr(args, "verbose", False):
+        handler = logging.StreamHandler(err)
+        handler.setFormatter(logging.Formatter("cdspec: %(message)s"))
+        logger = logging.getLogger("cdspec")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     try:
         status: int = args.run(args, out, err)
     except _UsageError as exc:
@@ -719,6 +916,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except CdspecError as exc:  # bad input: every problem on its own line, no traceback
         err.write(f"{exc}\n")
         return 1
+    finally:
+        if handler is not None:
+            logging.getLogger("cdspec").removeHandler(handler)
+            logging.getLogger("cdspec").setLevel(logging.NOTSET)
     return status
 
 

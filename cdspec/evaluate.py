@@ -3,9 +3,10 @@
 :func:`evaluate` verifies a project against the constraints in force at a
 depth and, when a backend is given (``base_url``, ``app``) or started from the
 task's ``server:`` section (``start=True``), runs the behavioural cases
-against it. The result holds the assertion pass rate (the Constraint Decay
-study's A%), the strict rate (0 when an in-force constraint failed), overall
-pass and the per-layer and per-constraint outcomes; it is plain JSON data
+against it. The result holds the Constraint Decay study's two assertion
+rates, A% (``a_rate``: enforced by the verifiers, 0 when an in-force
+constraint failed) and Raw A% (``raw_a_rate``: not enforced), overall pass
+and the per-layer and per-constraint outcomes; it is plain JSON data
 (``schemas/result.schema.json``) that :func:`append_results` writes as a line
 of a results JSONL file and :func:`load_results` reads back.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -31,12 +33,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import plans as _plans
 from ._frozen import FrozenDict, freeze, thaw
 from ._schemas import schema, schema_problems
 from .errors import CdspecError, LoadError, Problem
@@ -50,16 +53,21 @@ if TYPE_CHECKING:
     from .run import Report
 
 __all__ = [
+    "LABEL_NAME",
     "ConstraintOutcome",
     "Evaluation",
     "Job",
     "Server",
     "ServerError",
+    "Sweep",
     "append_results",
     "evaluate",
     "evaluate_many",
     "load_results",
+    "migrate_result",
     "serve",
+    "sweep",
+    "variant_task",
 ]
 
 DEFAULT_TIMEOUT = 30.0
@@ -73,6 +81,9 @@ LOG_TAIL = 4000
 # Verification is safe on several threads (cdspec.verify parses one file at a
 # time, for CPython 3.11's sake), and the servers and HTTP waits overlap.
 _GENERATING = threading.Lock()
+
+_LOG = logging.getLogger("cdspec")
+"""Servers started and stopped, attempts skipped on resume (``cdspec --verbose`` shows them)."""
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]*)\}")
 _PLACEHOLDERS = ("port", "tmp", "project", "python")
@@ -107,6 +118,49 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+"""What a label's name may be (``model``, ``agent``, ``run.seed``): also a grouping key of a report."""
+
+
+def _labels(value: Mapping[str, str] | None) -> FrozenDict:
+    """Free labels, ``key -> string``, sorted by key (so results files are the same bytes)."""
+    if value is None:
+        return FrozenDict()
+    if isinstance(value, FrozenDict) and list(value) == sorted(value):
+        return value
+    if not isinstance(value, Mapping) or not all(
+        isinstance(key, str) and LABEL_NAME.match(key) and isinstance(text, str) for key, text in value.items()
+    ):
+        raise CdspecError(
+            f"labels must map names (letters, digits, '_', '.', '-', not first) to strings, got {value!r}"
+        )
+    return FrozenDict({key: value[key] for key in sorted(value)})
+
+
+def migrate_result(data: Any) -> Any:
+    """A result record of cdspec before 0.2 (``a_rate`` raw, ``strict_rate`` enforced) in today's terms.
+
+    Old records called the unenforced rate ``a_rate`` and the enforced one
+    ``strict_rate``; today ``a_rate`` is the study's A% (enforced) and
+    ``raw_a_rate`` its Raw A%. A record with ``strict_rate`` and no
+    ``raw_a_rate`` has its two rates renamed (values kept, so nothing is
+    mislabelled); any other value is returned as it is (the schema then
+    says what is wrong with it).
+    """
+    if not isinstance(data, Mapping) or "strict_rate" not in data or "raw_a_rate" in data:
+        return data
+    migrated: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "a_rate":
+            migrated["a_rate"] = data["strict_rate"]
+            migrated["raw_a_rate"] = value
+        elif key != "strict_rate":
+            migrated[key] = value
+    migrated.setdefault("raw_a_rate", None)
+    migrated.setdefault("a_rate", data["strict_rate"])
+    return migrated
+
+
 def _milliseconds(value: float) -> float:
     """Seconds kept to the millisecond, as results files store them (so a round trip is exact)."""
     return round(float(value), 3)
@@ -117,11 +171,15 @@ class Evaluation:
     """One attempt scored: a line of a results file (``schemas/result.schema.json``).
 
     ``assertions_passed``/``assertions_total`` are ``None`` when no backend
-    was run (or it could not start: then ``error`` says why). ``a_rate`` is
-    the assertion pass rate (A%); ``strict_rate`` is ``a_rate``, or 0 when
-    any in-force constraint FAILED (an unchecked one does not zero it);
-    ``passed`` means no error, every assertion passed and no in-force
-    constraint failed.
+    was run (or it could not start: then ``error`` says why). The rates
+    are the study's (arXiv 2605.06445, section 3, evaluation): ``a_rate``
+    is **A%**, the assertion pass rate enforced by the verifiers (0 when
+    any in-force constraint FAILED; an unchecked one does not zero it),
+    ``raw_a_rate`` is **Raw A%**, assertions passed over assertions run
+    whatever the constraints. ``passed`` (what pass@k counts) means no
+    error, every assertion passed and no in-force constraint failed.
+    ``labels`` are free ``key -> string`` tags (``model``, ``agent``,
+    ``scaffold``, ``run``, ...) that reports can group by.
     """
 
     task_id: str
@@ -136,6 +194,7 @@ class Evaluation:
     assertions_total: int | None = None
     seconds: float = attrs.field(default=0.0, converter=_milliseconds)
     error: str | None = None
+    labels: FrozenDict = attrs.field(factory=FrozenDict, converter=_labels)
 
     @property
     def failed_constraints(self) -> tuple[str, ...]:
@@ -152,16 +211,16 @@ class Evaluation:
         return outcome
 
     @property
-    def a_rate(self) -> float | None:
-        """Assertions passed over assertions run (1.0 for none run); ``None`` when no backend ran."""
+    def raw_a_rate(self) -> float | None:
+        """Raw A%: assertions passed over assertions run (1.0 for none run); ``None`` when no backend ran."""
         if self.assertions_total is None or self.assertions_passed is None:
             return None
         return self.assertions_passed / self.assertions_total if self.assertions_total else 1.0
 
     @property
-    def strict_rate(self) -> float | None:
-        """:attr:`a_rate`, or 0.0 when an in-force constraint failed; ``None`` when no backend ran."""
-        rate = self.a_rate
+    def a_rate(self) -> float | None:
+        """A%: :attr:`raw_a_rate`, or 0.0 when an in-force constraint failed; ``None`` when no backend ran."""
+        rate = self.raw_a_rate
         if rate is None:
             return None
         return 0.0 if self.failed_constraints else rate
@@ -176,15 +235,17 @@ class Evaluation:
         )
 
     def summary(self) -> str:
-        """One line: ``library d7 reference: A 100.0% (459/459), strict 100.0%, 12/12 constraints kept: PASSED``."""
+        """One line: ``library d7 -#1 ref: A% 100.0%, Raw A% 100.0% (459/459), 12/12 constraints kept: PASSED``."""
         kept = sum(c.status is Status.PASSED for c in self.constraints)
         failed = len(self.failed_constraints)
         label = f"{self.task_id} d{self.depth} {self.variant_id or '-'}#{self.attempt} {self.project}"
+        if self.labels:
+            label += " [" + " ".join(f"{key}={value}" for key, value in self.labels.items()) + "]"
         if self.a_rate is None:
             behaviour = "no backend run" if self.error is None else "not evaluated"
         else:
             behaviour = (
-                f"A {self.a_rate:.1%} ({self.assertions_passed}/{self.assertions_total}), strict {self.strict_rate:.1%}"
+                f"A% {self.a_rate:.1%}, Raw A% {self.raw_a_rate:.1%} ({self.assertions_passed}/{self.assertions_total})"
             )
         constraints = f"{kept}/{len(self.constraints)} constraints kept" + (f", {failed} failed" if failed else "")
         verdict = "ERROR" if self.error is not None else "PASSED" if self.passed else "FAILED"
@@ -221,10 +282,11 @@ class Evaluation:
             "layers_outcome": self.layers_outcome,
             "assertions": assertions,
             "a_rate": self.a_rate,
-            "strict_rate": self.strict_rate,
+            "raw_a_rate": self.raw_a_rate,
             "passed": self.passed,
             "seconds": self.seconds,
             "error": self.error,
+            "labels": dict(self.labels),
         }
 
     @classmethod
@@ -246,6 +308,7 @@ class Evaluation:
             assertions_total=None if assertions is None else assertions["total"],
             seconds=float(data.get("seconds", 0.0)),
             error=data.get("error"),
+            labels=data.get("labels", {}),
         )
 
 
@@ -253,7 +316,7 @@ def _derived_problems(evaluation: Evaluation, data: Mapping[str, Any]) -> list[P
     """Stored derived fields that disagree with what the line's own data gives."""
     problems = []
     fresh = evaluation.to_data()
-    for key in ("layers_outcome", "a_rate", "strict_rate", "passed"):
+    for key in ("layers_outcome", "a_rate", "raw_a_rate", "passed"):
         stored, expected = data[key], fresh[key]
         same = (
             abs(stored - expected) < 1e-9
@@ -298,7 +361,9 @@ def load_results(path: str | os.PathLike[str]) -> tuple[Evaluation, ...]:
     consistency (the stored rates and outcomes must be those its data
     gives). Raises :class:`~cdspec.LoadError` listing every problem as
     ``file:line: pointer: message``; nothing else escapes. Blank lines are
-    ignored; an empty file gives no results.
+    ignored; an empty file gives no results. Lines written before the
+    rename of the rates (with ``strict_rate``) are read with
+    :func:`migrate_result`.
     """
     from .load import _display, _jsonl_records, _safely
 
@@ -306,7 +371,7 @@ def load_results(path: str | os.PathLike[str]) -> tuple[Evaluation, ...]:
     name = _display(file)
 
     def load() -> tuple[Evaluation, ...]:
-        records, problems = _jsonl_records(file, name, "result")
+        records, problems = _jsonl_records(file, name, "result", upgrade=migrate_result)
         results = []
         for number, data in records:
             evaluation = Evaluation.from_data(data)
@@ -532,6 +597,7 @@ def evaluate(
     seed: int = 0,
     checks: CheckRegistry | None = None,
     env: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Score one attempt: ``project`` against ``task`` at ``depth`` (``None``: the whole stack).
 
@@ -543,7 +609,8 @@ def evaluate(
     ``generate_cases(task, seed=seed)``). The cases' ``$env`` symbols read
     only ``env`` (never the rest of the process environment), and with
     ``start`` the server's variables over it. Without a backend only the
-    constraints are scored and the rates are ``None``.
+    constraints are scored and the rates are ``None``. ``labels``
+    (``{"model": "gpt-x"}``) are stored on the result for reports to group by.
 
     A server that does not start gives an :class:`Evaluation` whose ``error``
     quotes its log, not an exception. Bad input does raise: a depth out of
@@ -555,6 +622,7 @@ def evaluate(
         raise CdspecError("give at most one backend: base_url, app or start=True")
     if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
         raise CdspecError(f"attempt must be a positive integer, got {attempt!r}")
+    tags = _labels(labels)
     if start:
         _section(task)  # a missing or invalid section is bad input, found before any work
         if isinstance(project, Project) and project.root is None:
@@ -576,8 +644,15 @@ def evaluate(
             root = project.root if isinstance(project, Project) else project
             try:
                 with serve(task, root or ".") as server:
-                    ran = run_cases(cases, base_url=server.base_url, env={**({} if env is None else env), **server.env})
+                    _LOG.info("server started: pid %d at %s for %s", server.pid, server.base_url, root)
+                    try:
+                        ran = run_cases(
+                            cases, base_url=server.base_url, env={**({} if env is None else env), **server.env}
+                        )
+                    finally:
+                        _LOG.info("server stopping: pid %d for %s", server.pid, root)
             except ServerError as exc:
+                _LOG.info("server failed for %s: %s", root, str(exc).splitlines()[0])
                 error = str(exc)
         else:
             ran = run_cases(cases, base_url=base_url, app=app, env=env)
@@ -594,6 +669,7 @@ def evaluate(
         assertions_total=None if ran is None else ran.total,
         seconds=time.monotonic() - began,
         error=error,
+        labels=tags,
     )
 
 
@@ -621,6 +697,7 @@ class Job:
     seed: int = 0
     env: FrozenDict | None = attrs.field(default=None, converter=_env_dict, repr=False)
     """The variables the cases' ``$env`` may read (see :func:`evaluate`); kept out of the repr."""
+    labels: FrozenDict = attrs.field(factory=FrozenDict, converter=_labels)
 
     def run(self, *, checks: CheckRegistry | None = None) -> Evaluation:
         """:func:`evaluate` with this job's arguments."""
@@ -637,6 +714,7 @@ class Job:
             seed=self.seed,
             checks=checks,
             env=None if self.env is None else dict(self.env),
+            labels=self.labels,
         )
 
 
@@ -684,6 +762,144 @@ def evaluate_many(
         finally:
             for future in pending:
                 future.cancel()
+
+
+# --------------------------------------------------------------------------- a plan's attempts
+
+
+@attrs.frozen
+class Sweep:
+    """Every attempt at every variant of a plan, as :func:`sweep` found them in an attempts folder.
+
+    ``jobs`` are the attempts still to score (in variant order, then attempt
+    order); ``done`` counts those the results file already holds (skipped);
+    ``variants`` is how many variants the plan made and ``empty`` the ids of
+    those with no attempt folder. :meth:`run` scores the jobs.
+    """
+
+    jobs: tuple[Job, ...] = attrs.field(repr=False)
+    done: int
+    variants: int
+    empty: tuple[str, ...]
+    out: str | None
+
+    def run(self, *, workers: int = 2, checks: CheckRegistry | None = None) -> Iterator[Evaluation]:
+        """Score the jobs (:func:`evaluate_many`), appending each result to ``out`` as it comes, and yield them."""
+        for evaluation in evaluate_many(self.jobs, workers=workers, checks=checks):
+            if self.out is not None:
+                append_results(self.out, [evaluation])
+            yield evaluation
+
+
+def _natural(name: str) -> tuple[Any, ...]:
+    """Sort key: ``2`` before ``10``, then by name."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def _folders(folder: Path) -> list[Path]:
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        raise CdspecError(f"{folder}: cannot read the attempts folder: {exc.strerror or exc}") from None
+    return sorted(
+        (entry for entry in entries if entry.is_dir() and not entry.name.startswith(".")),
+        key=lambda entry: _natural(entry.name),
+    )
+
+
+def variant_task(task: Task, variant: _plans.Variant) -> Task:
+    """The task as ``variant`` states it: exactly its layers, bottom first, and its target."""
+    return attrs.evolve(task.select(variant.provenance.layers), target=variant.provenance.target)
+
+
+def sweep(
+    task: Task,
+    plan: _plans.Plan | str | Mapping[str, Any],
+    attempts: str | os.PathLike[str],
+    *,
+    start: bool = False,
+    cases: Sequence[Case] | None = None,
+    n: int | None = None,
+    seed: int = 0,
+    labels: Mapping[str, str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+) -> Sweep:
+    """The attempts at every variant of ``plan`` in the folder ``attempts``, ready to score.
+
+    ``attempts`` holds one folder per variant, named by its id (as
+    :func:`cdspec.variants` and ``cdspec variants --manifest`` give them), and
+    in it one folder per attempt (any names: attempt numbers follow their
+    natural order, ``2`` before ``10``). Each attempt is scored against the
+    variant's layers and target (:func:`variant_task`); with ``start`` its
+    server is started, once per attempt, and the behavioural cases run:
+    ``cases``, or generated once for the task (``n``, ``seed``) and shared by
+    every variant, whose contract is the task's. ``labels`` go on every
+    result. With ``out`` (a results JSONL file), the attempts it already
+    holds with these labels are skipped, so a run that stopped resumes, and
+    :meth:`Sweep.run` appends to it.
+
+    Raises :class:`~cdspec.CdspecError` for a folder in ``attempts`` that is
+    no variant of the plan (a typo would silently drop its attempts) and for
+    a results file whose attempt of a variant is another project than the
+    folder now holds; :class:`~cdspec.PlanError` for a bad plan.
+    """
+    tags = _labels(labels)
+    made = _plans.variants(task, plan)
+    root = Path(attempts)
+    if not root.is_dir():
+        raise CdspecError(f"{os.fspath(attempts)}: not a directory (expected ATTEMPTS/<variant-id>/<attempt>/)")
+    by_id = {variant.id: variant for variant in made}
+    folders = {folder.name: folder for folder in _folders(root)}
+    strangers = sorted(set(folders) - set(by_id))
+    if strangers:
+        raise CdspecError(
+            f"{root}: {', '.join(strangers[:5])}{' ...' if len(strangers) > 5 else ''} "
+            f"is no variant id of the plan ({len(made)} variants; list them with cdspec variants)"
+        )
+    recorded: dict[tuple[str, int], str] = {}
+    if out is not None and Path(out).exists():
+        for result in load_results(out):
+            if result.labels == tags and result.variant_id is not None:
+                recorded[(result.variant_id, result.attempt)] = result.project
+    if start and cases is None:
+        from .cases import generate_cases
+
+        with _GENERATING:
+            cases = generate_cases(task, n=n, seed=seed)
+    jobs: list[Job] = []
+    done = 0
+    empty = []
+    for variant in made:
+        folder = folders.get(variant.id)
+        tries = _folders(folder) if folder is not None else []
+        if not tries:
+            empty.append(variant.id)
+            continue
+        chosen = variant_task(task, variant)
+        for number, project in enumerate(tries, 1):
+            earlier = recorded.get((variant.id, number))
+            if earlier is not None:
+                if os.path.normpath(earlier) != os.path.normpath(project):
+                    where = os.fspath(out) if out is not None else ""
+                    raise CdspecError(
+                        f"{where}: attempt {number} of variant {variant.id} is {earlier}, "
+                        f"but the attempts folder now has {project} there: use a new results file"
+                    )
+                _LOG.info("already scored, skipped: %s", project)
+                done += 1
+                continue
+            jobs.append(
+                Job(
+                    task=chosen,
+                    project=str(project),
+                    start=start,
+                    cases=cases,
+                    variant_id=variant.id,
+                    attempt=number,
+                    labels=tags,
+                )
+            )
+    return Sweep(tuple(jobs), done, len(made), tuple(empty), None if out is None else os.fspath(out))
 
 
 # --------------------------------------------------------------------------- the demo
@@ -741,7 +957,12 @@ def _at_depth(evaluation: Evaluation, task: Task, project: Project, depth: int) 
 
 
 def demo(
-    out: str | os.PathLike[str], *, workers: int = 2, seed: int = 0, n: int | None = None
+    out: str | os.PathLike[str],
+    *,
+    workers: int = 2,
+    seed: int = 0,
+    n: int | None = None,
+    progress: Callable[[Iterator[Evaluation], int], Iterable[Evaluation]] | None = None,
 ) -> tuple[Evaluation, ...]:
     """The bundled library example end to end; the evaluations it wrote to ``out/results.jsonl``.
 
@@ -752,8 +973,10 @@ def demo(
     its own SQLite file and runs the cases (``workers`` at a time), and
     scores each project at every depth: the prompt of depth K is one variant
     (its id), the three projects are its attempts 1 to 3. ``results.jsonl``
-    is written afresh. Raises :class:`~cdspec.CdspecError` when the examples
-    or the reference backend's packages are missing.
+    is written afresh. ``progress(evaluations, total)`` may wrap the
+    backends' evaluations as they come (a progress bar). Raises
+    :class:`~cdspec.CdspecError` when the examples or the reference
+    backend's packages are missing.
     """
     import importlib.util
 
@@ -792,7 +1015,8 @@ def demo(
     jobs = [
         Job(task=task, project=project, start=True, cases=cases, attempt=i) for i, project in enumerate(projects, 1)
     ]
-    whole = list(evaluate_many(jobs, workers=workers))
+    running = evaluate_many(jobs, workers=workers)
+    whole = list(running if progress is None else progress(running, len(jobs)))
     evaluations = []
     views = [Project.from_directory(project) for project in projects]
     for depth in range(task.depth + 1):

@@ -776,11 +776,14 @@ def _variant_problems(variant: Variant, data: Mapping[str, Any]) -> list[Problem
     return problems
 
 
-def _jsonl_records(file: Path, name: str, schema_name: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
+def _jsonl_records(
+    file: Path, name: str, schema_name: str, *, upgrade: Callable[[Any], Any] | None = None
+) -> tuple[list[tuple[int, Any]], list[Problem]]:
     """The lines of a JSONL file that are valid against ``schema_name``, and the problems of the others.
 
     Each problem names the file and the line; its pointer is inside that
-    line's object. Blank lines are ignored.
+    line's object. Blank lines are ignored. ``upgrade`` turns a record of an
+    older format into today's before it is checked.
     """
     problems: list[Problem] = []
     records: list[tuple[int, Any]] = []
@@ -807,6 +810,8 @@ def _jsonl_records(file: Path, name: str, schema_name: str) -> tuple[list[tuple[
         except LoadError as exc:
             add(exc.problems, number)
             continue
+        if upgrade is not None:
+            data = upgrade(data)
         shape = schema_problems(packaged_schema(schema_name), data)
         if shape:
             add(shape, number)

@@ -53,7 +53,7 @@ def test_evaluate_starts_the_servers_and_appends_results(broken: Path, tmp_path:
     assert [(r["variant_id"], r["attempt"], r["passed"]) for r in printed] == [("v1", 3, True), ("v1", 4, False)]
     assert all(schema_problems(schema("result"), r) == [] for r in printed)
     assert printed[0]["a_rate"] == 1.0
-    assert printed[1]["strict_rate"] == 0.0
+    assert printed[1]["a_rate"] == 0.0
     assert [e.to_data() for e in load_results(results)] == printed
     _cli(*argv, "--variant-id", "v2", "--out", str(results))
     assert [(e.variant_id, e.attempt) for e in load_results(results)] == [("v1", 3), ("v1", 4), ("v2", 1), ("v2", 2)]
@@ -126,8 +126,8 @@ def test_demo_renders_generates_starts_evaluates_and_reports(tmp_path: Path) -> 
     assert len(results) == 3 * 8
     by_key = {(e.depth, e.attempt): e for e in results}
     assert all(by_key[(depth, 1)].passed for depth in range(8))  # the reference
-    assert by_key[(0, 2)].strict_rate == by_key[(0, 2)].a_rate  # nothing in force yet
-    assert by_key[(1, 2)].strict_rate == 0.0  # architecture.import-layering
+    assert by_key[(0, 2)].a_rate == by_key[(0, 2)].raw_a_rate  # nothing in force yet
+    assert by_key[(1, 2)].a_rate == 0.0  # architecture.import-layering
     assert by_key[(2, 3)].failed_constraints == ()
     assert by_key[(3, 3)].failed_constraints == ("orm.no-raw-sql",)
     assert len({e.variant_id for e in results}) == 8  # one variant per depth, three attempts each

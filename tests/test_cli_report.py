@@ -49,11 +49,11 @@ def test_markdown_by_depth_is_the_default(results: Path) -> None:
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "**Decay report**: 13 attempts of 7 variants by depth, 1 could not be evaluated."
-    assert lines[2] == "| depth | attempts | variants | errors | A% | strict A% | pass@1 | pass@2 | adherence |"
+    assert lines[2] == "| depth | attempts | variants | errors | A% | Raw A% | pass@1 | pass@2 | adherence |"
     assert lines[4:7] == [
-        "| 0 | 4 | 2 | 0 | 100.0 | 100.0 | 100.0 | 100.0 | - |",
-        "| 1 | 4 | 2 | 0 | 95.0 | 95.0 | 50.0 | 50.0 | - |",
-        "| 2 | 5 | 3 | 1 | 90.0 | 90.0 | 50.0 | 50.0 | - |",
+        "| 0 | 4 | 2 | 0 | 100.0 ± 0.0 | 100.0 ± 0.0 | 100.0 ± 0.0 | 100.0 ± 0.0 | - |",
+        "| 1 | 4 | 2 | 0 | 95.0 ± 2.9 | 95.0 ± 2.9 | 50.0 ± 50.0 | 50.0 ± 50.0 | - |",
+        "| 2 | 5 | 3 | 1 | 90.0 ± 5.8 | 90.0 ± 5.8 | 50.0 ± 50.0 | 50.0 ± 50.0 | - |",
     ]
 
 
@@ -106,7 +106,7 @@ def test_manifest_join_groups_by_contract_style(tmp_path: Path) -> None:
         ("verbatim", "1", "1.0"),
     ]
     status, _, err = run(str(path), "--by", "contract")
-    assert status == 1
+    assert status == 2
     assert "grouping by contract needs a variants manifest (--manifest)" in err
 
 
@@ -136,8 +136,12 @@ def test_plot_without_the_extra_fails_before_printing(results: Path, monkeypatch
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--by", "dept"], "--by takes keys among task, depth, layers"),
-        (["--by", ","], "--by takes keys"),
+        (["--by", "dept"], "cannot group by 'dept': it is no built-in key (task, variant, depth, layers"),
+        (["--by", "a b"], "cannot group by 'a b' (known: task, variant, depth"),
+        (["--by", ","], "--by takes grouping keys or label names"),
+        (["--delta", "0-2"], "--delta takes FROM:TO depths such as 0:3"),
+        (["--delta", "0:7"], "delta needs attempts at depths 0 and 7; the results have [0, 1, 2]"),
+        (["--ranking", "modle"], "cannot group by 'modle'"),
         (["--k", "0"], "--k takes sizes from 1"),
         (["--k", "two"], "--k takes sizes such as 1,5,10"),
         (["--plot", "decay.gif"], "--plot writes a .png or .svg file"),
@@ -168,5 +172,5 @@ def test_help_describes_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["report", "--help"])
     assert exited.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--manifest", "--by", "--format {markdown,csv,json}", "--k", "--plot"):
+    for option in ("--manifest", "--by", "--format {markdown,csv,json,latex}", "--k", "--plot", "--effects"):
         assert option in text

@@ -92,7 +92,7 @@ def test_the_reference_started_from_the_task_passes_everything(reference_evaluat
     assert evaluation.error is None
     assert evaluation.assertions_total is not None
     assert evaluation.assertions_total > 150
-    assert evaluation.a_rate == evaluation.strict_rate == 1.0
+    assert evaluation.a_rate == evaluation.raw_a_rate == 1.0
     assert evaluation.passed
     assert (evaluation.variant_id, evaluation.attempt, evaluation.depth) == ("v-ref", 2, 7)
     assert evaluation.layers == ("architecture", "sqlite", "orm", "data_model", "validation", "folder_layout", "tests")
@@ -102,32 +102,32 @@ def test_the_reference_started_from_the_task_passes_everything(reference_evaluat
     assert schema_problems(schema("result"), evaluation.to_data()) == []
 
 
-def test_a_broken_variant_scores_lower_and_strict_zero_where_its_constraint_is_in_force(
+def test_a_broken_variant_scores_lower_and_a_rate_zero_where_its_constraint_is_in_force(
     task: cdspec.Task, cases: tuple[Case, ...], broken: Path, reference_evaluation: Evaluation
 ) -> None:
-    """The broken copy fails the create cases (lower A%) and import-layering (strict 0 from depth 1, not at 0)."""
+    """The broken copy fails the create cases (lower Raw A%) and import-layering (A% 0 from depth 1, not at 0)."""
     with serve(task, broken) as server:
         full = evaluate(task, broken, base_url=server.base_url, cases=cases, env=dict(server.env))
         bare = evaluate(task, broken, depth=0, base_url=server.base_url, cases=cases, env=dict(server.env))
-    assert full.a_rate is not None
-    assert reference_evaluation.a_rate is not None
-    assert full.a_rate < reference_evaluation.a_rate
+    assert full.raw_a_rate is not None
+    assert reference_evaluation.raw_a_rate is not None
+    assert full.raw_a_rate < reference_evaluation.raw_a_rate
     assert full.failed_constraints == ("architecture.import-layering",)
-    assert full.strict_rate == 0.0
+    assert full.a_rate == 0.0
     assert not full.passed
     assert full.layers_outcome["architecture"] == {"passed": 2, "failed": 1, "unchecked": 0}
-    # Contract only: no constraint in force, so the strict rate is the assertion rate.
+    # Contract only: no constraint in force, so A% is Raw A%.
     assert (bare.depth, bare.layers, bare.constraints) == (0, (), ())
-    assert bare.a_rate is not None
-    assert bare.a_rate < 1.0
-    assert bare.strict_rate == bare.a_rate
+    assert bare.raw_a_rate is not None
+    assert bare.raw_a_rate < 1.0
+    assert bare.a_rate == bare.raw_a_rate
     assert not bare.passed
 
 
 def test_without_a_backend_only_the_constraints_are_scored(task: cdspec.Task, broken: Path) -> None:
     """No base_url, app or start: the rates are None; passed is decided by the constraints alone."""
     evaluation = evaluate(task, broken, depth=3)
-    assert (evaluation.assertions_total, evaluation.a_rate, evaluation.strict_rate) == (None, None, None)
+    assert (evaluation.assertions_total, evaluation.a_rate, evaluation.raw_a_rate) == (None, None, None)
     assert evaluation.failed_constraints == ("architecture.import-layering",)
     assert not evaluation.passed
     assert evaluate(task, broken, depth=0).passed
@@ -160,7 +160,7 @@ def test_a_server_that_exits_at_once_gives_an_error_evaluation(task: cdspec.Task
     assert evaluation.error is not None
     assert "exited with status 3" in evaluation.error
     assert "no database configured" in evaluation.error
-    assert (evaluation.a_rate, evaluation.strict_rate) == (None, None)
+    assert (evaluation.a_rate, evaluation.raw_a_rate) == (None, None)
     assert not evaluation.passed
     assert len(evaluation.constraints) == 12
     assert schema_problems(schema("result"), evaluation.to_data()) == []
@@ -282,7 +282,7 @@ def test_results_round_trip_through_jsonl(tmp_path: Path) -> None:
     loaded = load_results(path)
     assert loaded == (*first, _sample(variant_id=None, constraints=()))
     data = json.loads(path.read_text().splitlines()[0])
-    assert (data["a_rate"], data["strict_rate"], data["passed"]) == (0.75, 0.0, False)
+    assert (data["a_rate"], data["raw_a_rate"], data["passed"]) == (0.0, 0.75, False)
     assert data["layers_outcome"] == {
         "architecture": {"passed": 0, "failed": 1, "unchecked": 0},
         "sqlite": {"passed": 0, "failed": 0, "unchecked": 1},
@@ -329,7 +329,7 @@ def test_bad_results_files_report_file_line_and_pointer(tmp_path: Path, monkeypa
     """Every bad line is reported at once: not JSON, schema violations, rates that disagree with the data."""
     monkeypatch.chdir(tmp_path)
     good = _sample().to_data()
-    lying = {**good, "a_rate": 0.5}
+    lying = {**good, "raw_a_rate": 0.5}
     missing = {k: v for k, v in good.items() if k != "depth"}
     wrong_status = json.loads(json.dumps(good))
     wrong_status["constraints"][0]["status"] = "broken"
@@ -340,7 +340,7 @@ def test_bad_results_files_report_file_line_and_pointer(tmp_path: Path, monkeypa
     text = str(info.value)
     assert text.startswith("results.jsonl:2: ")
     assert "results.jsonl:3: missing required property 'depth'" in text
-    assert "results.jsonl:5: /a_rate: a_rate is 0.5, but the line's data gives 0.75" in text
+    assert "results.jsonl:5: /raw_a_rate: raw_a_rate is 0.5, but the line's data gives 0.75" in text
     assert "results.jsonl:6: /constraints/0/status: expected one of 'passed', 'failed', 'unchecked'" in text
     assert "results.jsonl:1" not in text
 
@@ -414,3 +414,56 @@ def test_evaluate_many_raises_a_jobs_error_when_its_result_is_reached(task: cdsp
     assert next(results).depth == 0
     with pytest.raises(cdspec.ProjectError):
         next(results)
+
+
+def _old_line(evaluation: Evaluation) -> dict[str, object]:
+    """A result line as cdspec wrote it before the rename: a_rate raw, strict_rate enforced, no labels."""
+    data = evaluation.to_data()
+    old: dict[str, object] = {}
+    for key, value in data.items():
+        if key == "a_rate":
+            old["a_rate"] = data["raw_a_rate"]
+            old["strict_rate"] = data["a_rate"]
+        elif key not in ("raw_a_rate", "labels"):
+            old[key] = value
+    return old
+
+
+def test_old_results_files_are_migrated_to_the_study_terms(tmp_path: Path) -> None:
+    """A line with strict_rate (the old name of A%) is read with A% = its strict_rate, Raw A% = its a_rate."""
+    path = tmp_path / "old.jsonl"
+    broken = _sample()  # a failed constraint: A% 0.0, Raw A% 0.75
+    kept = _sample(attempt=2, constraints=())  # none failed: both 0.75
+    path.write_text("".join(json.dumps(_old_line(e)) + "\n" for e in (broken, kept)), encoding="utf-8")
+    assert json.loads(path.read_text().splitlines()[0])["a_rate"] == 0.75  # the old file's raw rate
+    loaded = load_results(path)
+    assert loaded == (broken, kept)
+    assert [(e.a_rate, e.raw_a_rate) for e in loaded] == [(0.0, 0.75), (0.75, 0.75)]
+    report = cdspec.decay_report([_old_line(broken)])
+    assert (report.rows[0].a_rate, report.rows[0].raw_a_rate) == (0.0, 0.75)
+
+
+def test_an_old_line_that_does_not_add_up_or_mixes_names_is_refused(tmp_path: Path) -> None:
+    """Migration never guesses: rates that disagree with the data, or both names at once, are errors."""
+    path = tmp_path / "old.jsonl"
+    swapped = _old_line(_sample()) | {"a_rate": 0.0, "strict_rate": 0.75}  # already in the new sense: wrong
+    mixed = _sample().to_data() | {"strict_rate": 0.0}
+    path.write_text(json.dumps(swapped) + "\n" + json.dumps(mixed) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load_results(path)
+    text = str(info.value)
+    assert "old.jsonl:1: /a_rate: a_rate is 0.75, but the line's data gives 0.0" in text
+    assert "old.jsonl:2: /strict_rate: unexpected property 'strict_rate'" in text
+    with pytest.raises(LoadError, match="both strict_rate"):
+        cdspec.decay_report([mixed])
+
+
+def test_labels_are_kept_sorted_and_checked() -> None:
+    """Labels are name -> text, stored sorted; a bad one is a CdspecError naming it."""
+    labelled = _sample(labels={"run": "2", "model": "gpt-x"})
+    assert list(labelled.labels) == ["model", "run"]
+    assert labelled.to_data()["labels"] == {"model": "gpt-x", "run": "2"}
+    assert Evaluation.from_data(labelled.to_data()) == labelled
+    assert "[model=gpt-x run=2]" in labelled.summary()
+    with pytest.raises(CdspecError, match="labels must map"):
+        _sample(labels={"model": 3})

@@ -261,8 +261,8 @@ def test_schema_problems_are_friendly(tmp_path: Path) -> None:
     assert problems(info.value, tmp_path) == [
         "task.yaml:1: missing required property 'goal'",
         "task.yaml:3: /target/version: unexpected property 'version' (allowed: framework, language)",
-        "task.yaml:6: /colour: unexpected property 'colour' (allowed: $schema, base_path, cases, contract, extends, feature, "
-        "goal, id, layers, mode, plans, sections, server, target, templates, title)",
+        "task.yaml:6: /colour: unexpected property 'colour' (allowed: $schema, base_path, cases, contract, extends, "
+        "feature, goal, id, layers, mode, plans, sections, server, target, templates, title)",
     ]
 
 

@@ -1,4 +1,4 @@
-"""Decay reports: pass@k, grouping, strict and plain rates, errors, the manifest join, formats and the plot."""
+"""Decay reports: pass@k, grouping, A% and Raw A%, errors, the manifest join, formats and the plot."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def result(
     error: str | None = None,
     layers: tuple[str, ...] | None = None,
     task: str = "library",
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One result record as plain data (schemas/result.schema.json), its derived fields computed."""
     layers = STACK[:depth] if layers is None else layers
@@ -54,12 +55,12 @@ def result(
         outcome[constraint["layer"]][constraint["status"]] += 1
     failed = any(status == "failed" for status in statuses)
     if assertions is None or error is not None:
-        a_rate = strict = None
+        raw = enforced = None
         assertions_data = None
     else:
         passed, total = assertions
-        a_rate = passed / total if total else 1.0
-        strict = 0.0 if failed else a_rate
+        raw = passed / total if total else 1.0
+        enforced = 0.0 if failed else raw
         assertions_data = {"passed": passed, "total": total}
     return {
         "task_id": task,
@@ -72,11 +73,12 @@ def result(
         "constraints": constraints,
         "layers_outcome": outcome,
         "assertions": assertions_data,
-        "a_rate": a_rate,
-        "strict_rate": strict,
+        "a_rate": enforced,
+        "raw_a_rate": raw,
         "passed": error is None and not failed and (assertions_data is None or passed == total),
         "seconds": 1.5,
         "error": error,
+        "labels": labels or {},
     }
 
 
@@ -209,25 +211,31 @@ def test_rows_partition_the_attempts_whatever_the_order(cells: list[tuple[int, s
 
 def test_unknown_or_repeated_keys_are_refused() -> None:
     """An unknown grouping key names the known ones; a key named twice is refused."""
-    with pytest.raises(ReportError, match="cannot group by 'dept' \\(known: task, depth, layers"):
+    with pytest.raises(ReportError, match="cannot group by 'dept': it is no built-in key \\(task, variant, depth"):
         decay_report([result(1)], by="dept")
+    with pytest.raises(ReportError, match=r"cannot group by 'modle'.*\(labels: model\)"):
+        decay_report([result(1, labels={"model": "a"})], by="modle")
+    with pytest.raises(ReportError, match="cannot group by 'a b'"):
+        decay_report([result(1)], by="a b")
     with pytest.raises(ReportError, match="named twice"):
         decay_report([result(1)], by="depth,depth")
-    assert GROUP_KEYS == ("task", "depth", "layers", "language", "framework", "template", "format", "contract")
+    assert GROUP_KEYS == (
+        "task", "variant", "depth", "layers", "language", "framework", "template", "format", "contract",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- rates
 
 
-def test_strict_rate_is_zero_where_an_in_force_constraint_failed() -> None:
-    """A failed constraint zeroes the strict rate of its attempt, an unchecked one does not; A% is unchanged."""
+def test_a_rate_is_zero_where_an_in_force_constraint_failed() -> None:
+    """A% (enforced): a failed constraint zeroes its attempt, an unchecked one does not; Raw A% is unchanged."""
     results = [
         result(1, variant=vid(1), assertions=(9, 10), statuses=("passed", "failed")),
         result(1, variant=vid(2), assertions=(7, 10), statuses=("passed", "unchecked")),
     ]
     row = decay_report(results).rows[0]
-    assert row.a_rate == pytest.approx(0.8)
-    assert row.strict_rate == pytest.approx(0.35)
+    assert row.raw_a_rate == pytest.approx(0.8)
+    assert row.a_rate == pytest.approx(0.35)
     assert row.pass_at_k(1) == 0.0
     assert row.adherence == pytest.approx(2 / 3)  # unchecked outcomes take no part
     assert row.checked == 3
@@ -244,17 +252,17 @@ def test_evaluation_objects_and_their_data_give_the_same_report() -> None:
     ]
     objects = [Evaluation.from_data(d) for d in data]
     assert decay_report(objects) == decay_report(data)
-    assert decay_report(objects).rows[0].strict_rate == 0.0
+    assert decay_report(objects).rows[0].a_rate == 0.0
 
 
 def test_attempts_without_a_backend_have_no_assertion_rates() -> None:
-    """Results with no backend run count, but their A% and strict A% are None ('-' in Markdown)."""
+    """Results with no backend run count, but their A% and Raw A% are None ('-' in Markdown)."""
     report = decay_report([result(1, assertions=None, statuses=("passed",))])
     row = report.rows[0]
-    assert (row.attempts, row.scored, row.a_rate, row.strict_rate) == (1, 0, None, None)
+    assert (row.attempts, row.scored, row.a_rate, row.raw_a_rate) == (1, 0, None, None)
     assert row.pass_at_k(1) == 1.0
     assert row.adherence == 1.0
-    assert "| 1 | 1 | 1 | 0 | - | - | 100.0 | 100.0 |" in report.to_markdown()
+    assert "| 1 | 1 | 1 | 0 | - | - | 100.0 | 100.0 ± 0.0 |" in report.to_markdown()
 
 
 def test_errors_are_counted_and_listed_but_take_no_part_in_rates() -> None:
@@ -458,8 +466,9 @@ def test_csv_parses_back_to_the_rows(report: DecayReport) -> None:
     """The CSV has the columns of the report and, parsed back, the rows' counts and rounded rates."""
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert list(rows[0]) == [
-        "depth", "framework", "attempts", "errors", "variants", "scored", "checked",
-        "a_rate", "strict_rate", "pass@1", "pass@2", "adherence",
+        "depth", "framework", "attempts", "variants", "errors", "scored", "checked",
+        "a_rate", "a_rate_se", "raw_a_rate", "raw_a_rate_se", "pass@1", "pass@1_se", "pass@2", "pass@2_se",
+        "adherence", "adherence_se",
     ]  # fmt: skip
     assert len(rows) == len(report.rows)
     for parsed, row in zip(rows, report.rows, strict=True):
@@ -485,7 +494,13 @@ def test_json_is_valid_against_the_decay_schema(report: DecayReport) -> None:
     assert data["k"] == [1, 2]
     assert data["rows"][0]["key"] == {"depth": 0, "framework": "flask"}
     assert data["error_attempts"] == [
-        {"task_id": "library", "variant_id": vid(99), "attempt": 1, "error": "the server did not start | exit 1"}
+        {
+            "task_id": "library",
+            "variant_id": vid(99),
+            "attempt": 1,
+            "labels": {},
+            "error": "the server did not start | exit 1",
+        }
     ]
     layered = decay_report([result(2)], by="layers").to_data()
     assert layered["rows"][0]["key"] == {"layers": ["architecture", "sqlite"]}
@@ -500,9 +515,9 @@ def test_output_is_deterministic_and_rounded(report: DecayReport) -> None:
         report.to_csv(),
         report.to_markdown(),
     )
-    values = [v for row in report.to_data()["rows"] for v in (row["a_rate"], row["strict_rate"]) if v is not None]
+    values = [v for row in report.to_data()["rows"] for v in (row["a_rate"], row["raw_a_rate"]) if v is not None]
     assert all(round(v, 4) == v for v in values)
-    assert "| 2 | koa | 2 | 1 | 0 | 80.0 | 80.0 | 0.0 | 0.0 | - |" in report.to_markdown()
+    assert "| 2 | koa | 2 | 1 | 0 | 80.0 ± 0.0 | 80.0 ± 0.0 | 0.0 | 0.0 | - |" in report.to_markdown()
 
 
 def test_markdown_and_html_for_notebooks(report: DecayReport) -> None:
@@ -512,7 +527,7 @@ def test_markdown_and_html_for_notebooks(report: DecayReport) -> None:
     lines = markdown.splitlines()
     assert lines[0] == "**Decay report**: 13 attempts of 7 variants by depth, framework, 1 could not be evaluated."
     assert lines[2] == (
-        "| depth | framework | attempts | variants | errors | A% | strict A% | pass@1 | pass@2 | adherence |"
+        "| depth | framework | attempts | variants | errors | A% | Raw A% | pass@1 | pass@2 | adherence |"
     )
     assert lines[3] == "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     page = report._repr_html_()
@@ -531,14 +546,17 @@ def test_an_empty_report_has_no_rows() -> None:
     assert empty.k == (1,)
     assert empty.overall.attempts == 0
     assert schema_problems(schema("decay"), empty.to_data()) == []
-    assert empty.to_csv() == "depth,attempts,errors,variants,scored,checked,a_rate,strict_rate,pass@1,adherence\n"
+    assert empty.to_csv() == (
+        "depth,attempts,variants,errors,scored,checked,a_rate,a_rate_se,raw_a_rate,raw_a_rate_se,"
+        "pass@1,pass@1_se,adherence,adherence_se\n"
+    )
 
 
 # --------------------------------------------------------------------------- the plot
 
 
 def test_plot_returns_a_figure_and_writes_png(report: DecayReport, tmp_path: Path) -> None:
-    """plot() gives a matplotlib Figure (one solid and one dashed line per framework) and writes a PNG."""
+    """plot() gives a matplotlib Figure (A% solid, Raw A% dashed, per framework, with SE bands) and writes a PNG."""
     from matplotlib.figure import Figure
 
     figure = report.plot(tmp_path / "decay.png")
@@ -546,10 +564,11 @@ def test_plot_returns_a_figure_and_writes_png(report: DecayReport, tmp_path: Pat
     lines = figure.axes[0].get_lines()
     assert [(line.get_label(), line.get_linestyle()) for line in lines] == [
         ("flask A%", "-"),
-        ("flask strict A%", "--"),
+        ("flask Raw A%", "--"),
         ("koa A%", "-"),
-        ("koa strict A%", "--"),
+        ("koa Raw A%", "--"),
     ]
+    assert len(figure.axes[0].collections) == 4  # a band of ± one standard error under each line
     assert list(lines[2].get_xdata()) == [0, 1, 2]
     assert list(lines[2].get_ydata()) == pytest.approx([100.0, 90.0, 80.0])
     assert (tmp_path / "decay.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -616,3 +635,192 @@ def test_import_cdspec_does_not_import_matplotlib() -> None:
     code = "import sys, cdspec; cdspec.decay_report([]); print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- labels and the study's tables
+
+
+FRAMEWORKS8 = ("aiohttp", "django", "express", "fastapi", "fastify", "flask", "hono", "koa")
+
+
+def study_results() -> list[dict[str, Any]]:
+    """Two models, two layers (a, s) in every combination, two frameworks, two attempts each.
+
+    Model m1 loses 20 points of A% with ``sqlite`` (a broken constraint on one
+    attempt of two) and nothing with ``architecture``; m2 loses everything
+    with ``architecture``.
+    """
+    records = []
+    for model in ("m1", "m2"):
+        for framework in ("flask", "koa"):
+            for layers in ((), ("architecture",), ("sqlite",), ("architecture", "sqlite")):
+                variant = f"{model}-{framework}-{'+'.join(layers)}"
+                for attempt in (1, 2):
+                    failed = (model == "m1" and "sqlite" in layers and attempt == 1) or (
+                        model == "m2" and "architecture" in layers
+                    )
+                    statuses = tuple("failed" if failed and i == 0 else "passed" for i in range(len(layers)))
+                    records.append(
+                        result(
+                            len(layers),
+                            layers=layers,
+                            variant=variant,
+                            attempt=attempt,
+                            framework=framework,
+                            assertions=(8, 10) if failed else (10, 10),
+                            statuses=statuses,
+                            labels={"model": model},
+                        )
+                    )
+    return records
+
+
+def test_labels_group_like_any_key_and_keep_two_models_apart() -> None:
+    """--by model groups by the label; the same variant id and attempt under two models is no duplicate."""
+    same = [result(1, variant=vid(1), labels={"model": m}) for m in ("a", "b")]
+    report = decay_report(same, by="model")
+    assert [row.key["model"] for row in report.rows] == ["a", "b"]
+    assert report.overall.variants == 2  # one prompt, two models: two cells, each with its own pass@k
+    with pytest.raises(cdspec.LoadError, match=r"variant 0000000000000001 attempt 1 model=a is recorded twice"):
+        decay_report([*same, same[0]])
+    unlabelled = decay_report([*same, result(1, variant=vid(2))], by="model")
+    assert [row.key["model"] for row in unlabelled.rows] == ["a", "b", None]  # '-' in the table
+    assert "| - | 1 |" in unlabelled.to_markdown()
+    assert decay_report(same, by="variant").rows[0].attempts == 1
+
+
+def test_standard_errors_are_those_of_the_attempts() -> None:
+    """SE of a mean rate: sample standard deviation / sqrt(n); none for a single value."""
+    rows = decay_report([result(1, variant=vid(i), assertions=(p, 10)) for i, p in enumerate((6, 8, 10))]).rows
+    assert rows[0].a_rate == pytest.approx(0.8)
+    assert rows[0].se["a_rate"] == pytest.approx(0.2 / math.sqrt(3))
+    assert rows[0].se["pass@1"] == pytest.approx(math.sqrt(1 / 3) / math.sqrt(3))  # passes 0, 0, 1
+    assert decay_report([result(1)]).rows[0].se["a_rate"] is None
+
+
+def test_marginal_effects_come_from_matched_pairs() -> None:
+    """Table 2a: per model and layer, the mean change over pairs differing by that layer only, with its SEM."""
+    effects = decay_report(study_results()).effects(by="model")
+    got = {(row["model"], row["layer"]): (row["pairs"], row["effect"], row["sem"]) for row in effects.rows}
+    # m1: sqlite halves... one attempt of two breaks it: its variant mean A% drops from 1.0 to 0.5.
+    assert got[("m1", "sqlite")] == (4, pytest.approx(-0.5), pytest.approx(0.0))
+    assert got[("m1", "architecture")] == (4, pytest.approx(0.0), pytest.approx(0.0))
+    # m2: architecture zeroes A%; sqlite changes nothing (the pairs with and without it agree).
+    assert got[("m2", "architecture")] == (4, pytest.approx(-1.0), pytest.approx(0.0))
+    assert got[("m2", "sqlite")] == (4, pytest.approx(0.0), pytest.approx(0.0))
+    assert [row["layer"] for row in effects.rows][:2] == ["architecture", "sqlite"]  # stack order
+    assert "| m1 | sqlite | 4 | -50.0 ± 0.0 |" in effects.to_markdown()
+    raw = decay_report(study_results()).effects("raw_a_rate", by="model")
+    assert {(r["model"], r["layer"]): r["effect"] for r in raw.rows}[("m1", "sqlite")] == pytest.approx(-0.1)
+    pooled = decay_report(study_results()).effects()  # models together: m1's and m2's pairs, 8 per layer
+    assert {row["layer"]: row["pairs"] for row in pooled.rows} == {"architecture": 8, "sqlite": 8}
+    with pytest.raises(ReportError, match="effects compare layer sets"):
+        decay_report(study_results()).effects(by="depth")
+    with pytest.raises(ReportError, match="no rate 'strict_rate'"):
+        decay_report(study_results()).effects("strict_rate")
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 10)), min_size=1, max_size=12))
+def test_an_effect_is_the_mean_of_its_pairs_differences(attempts: list[tuple[bool, bool, int]]) -> None:
+    """Whatever the attempts, each effect equals the mean over its pairs of (mean with) - (mean without)."""
+    records = []
+    for number, (architecture, sqlite, passed) in enumerate(attempts, 1):
+        layers = tuple(name for name, on in (("architecture", architecture), ("sqlite", sqlite)) if on)
+        records.append(result(len(layers), layers=layers, attempt=number, variant="+".join(layers) or "none"))
+        records[-1]["assertions"] = {"passed": passed, "total": 10}
+        records[-1]["a_rate"] = records[-1]["raw_a_rate"] = passed / 10
+    means: dict[frozenset[str], list[float]] = {}
+    for record in records:
+        means.setdefault(frozenset(record["layers"]), []).append(record["a_rate"])
+    average = {layers: sum(values) / len(values) for layers, values in means.items()}
+    expected = {}
+    for layer in ("architecture", "sqlite"):
+        diffs = [average[s] - average[s - {layer}] for s in average if layer in s and s - {layer} in average]
+        if diffs:
+            expected[layer] = (len(diffs), sum(diffs) / len(diffs))
+    rows = decay_report(records).effects().rows
+    assert {row["layer"]: (row["pairs"], pytest.approx(row["effect"])) for row in rows} == expected
+
+
+def test_ranking_and_delta() -> None:
+    """ranking() sorts groups by mean rate, best first; delta() is end minus start with the combined SE."""
+    report = decay_report(study_results(), by="depth,model")
+    ranking = report.ranking("model")
+    assert [(row["rank"], row["model"]) for row in ranking.rows] == [(1, "m1"), (2, "m2")]
+    delta = report.delta(0, 2, by="model")
+    got = {row["model"]: (row["d0"], row["d2"], row["delta"]) for row in delta.rows}
+    assert got == {"m1": (1.0, 0.5, -0.5), "m2": (1.0, 0.0, -1.0)}
+    m1 = next(row for row in delta.rows if row["model"] == "m1")
+    assert m1["delta_se"] == pytest.approx(math.hypot(m1["d0_se"], m1["d2_se"]))
+    assert [c.name for c in delta.columns][:2] == ["model", "d0"]
+    with pytest.raises(ReportError, match=r"delta needs attempts at depths 0 and 5; the results have \[0, 1, 2\]"):
+        report.delta(0, 5)
+
+
+def test_tables_in_every_format() -> None:
+    """Markdown, CSV, JSON, LaTeX (escaped, booktabs) and pandas give the same rows."""
+    import pandas
+
+    report = decay_report([*study_results(), result(1, framework="a_b&c", labels={"model": "x%"})], by="depth,model")
+    latex = report.to_latex()
+    assert latex.splitlines()[1].startswith("\\begin{tabular}{ll")
+    assert "x\\%" in latex
+    assert "\\bottomrule" in latex
+    assert "$\\pm$" in latex
+    assert "a\\_b\\&c" in report.ranking("framework").to_latex()
+    frame = report.to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == list(csv.DictReader(io.StringIO(report.to_csv())).fieldnames or [])
+    assert frame["a_rate"].tolist() == [round(row.a_rate, 4) for row in report.rows if row.a_rate is not None]
+    effects = report.effects(by="model")
+    data = json.loads(effects.to_json())
+    assert data["columns"] == ["model", "layer", "pairs", "effect", "sem"]
+    assert len(data["rows"]) == len(effects.rows)
+    assert effects.to_pandas().shape == (len(effects.rows), 5)
+    assert "<caption>" in effects._repr_html_()
+
+
+def test_to_pandas_without_pandas_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without pandas, to_pandas() raises a ReportError naming the extra."""
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ReportError, match=r"pip install 'cdspec\[pandas\]'"):
+        decay_report([result(1)]).to_pandas()
+
+
+def test_plot_follows_by_and_gives_eight_frameworks_a_panel_each(tmp_path: Path) -> None:
+    """Series are the groups of --by; at 8 frameworks each gets a panel (shared axes), each with its bands."""
+    records = [
+        result(depth, variant=f"{framework}{depth}", attempt=attempt, framework=framework,
+               assertions=(max(0, 10 - depth * (i % 4) - attempt), 10))
+        for i, framework in enumerate(FRAMEWORKS8)
+        for depth in range(4)
+        for attempt in (1, 2, 3)
+    ]  # fmt: skip
+    report = decay_report(records, by="depth,framework")
+    figure = report.plot(tmp_path / "frameworks.png")
+    shown = [axes for axes in figure.axes if axes.get_visible()]
+    assert [axes.get_title() for axes in shown] == list(FRAMEWORKS8)
+    assert all(len(axes.get_lines()) == 2 and len(axes.collections) == 2 for axes in shown)
+    assert (tmp_path / "frameworks.png").read_bytes()[:4] == b"\x89PNG"
+    by_model = decay_report(study_results(), by="depth,model").plot()
+    assert [line.get_label() for line in by_model.axes[0].get_lines()] == ["m1 A%", "m1 Raw A%", "m2 A%", "m2 Raw A%"]
+    legend = by_model.axes[0].get_legend()
+    assert legend is not None
+    assert legend.get_bbox_to_anchor().x0 > by_model.axes[0].get_window_extent().x1 - 1
+    single = decay_report(study_results()).plot()
+    assert [line.get_label() for line in single.axes[0].get_lines()] == ["A%", "Raw A%"]
+
+
+def test_an_effect_pairs_variants_whose_other_layers_keep_their_order() -> None:
+    """With orders varied (a permutations plan), (a, s) pairs with (s) and (a), never with another order."""
+    records = [
+        result(2, layers=("architecture", "sqlite"), variant="as", assertions=(6, 10)),
+        result(2, layers=("sqlite", "architecture"), variant="sa", assertions=(2, 10)),
+        result(1, layers=("sqlite",), variant="s", assertions=(10, 10)),
+        result(1, layers=("architecture",), variant="a", assertions=(8, 10)),
+    ]
+    rows = {row["layer"]: row for row in decay_report(records).effects().rows}
+    # architecture added on top of sqlite: as - s and sa - s; sqlite added to architecture: as - a, sa - a.
+    assert rows["architecture"]["pairs"] == 2
+    assert rows["architecture"]["effect"] == pytest.approx(((0.6 - 1.0) + (0.2 - 1.0)) / 2)
+    assert rows["sqlite"]["effect"] == pytest.approx(((0.6 - 0.8) + (0.2 - 0.8)) / 2)

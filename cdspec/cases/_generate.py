@@ -1263,6 +1263,7 @@ def generate_cases(
     n: int | None = None,
     seed: int = 0,
     kinds: Sequence[str] = CASE_KINDS,
+    progress: Callable[[int, int], object] | None = None,
 ) -> tuple[Case, ...]:
     """``n`` behavioural cases for ``task``, the same for the same ``seed``, byte for byte.
 
@@ -1270,7 +1271,8 @@ def generate_cases(
     taken in turn, so the first cases cover every template once and later
     ones draw new data for the same templates; by default ``n`` is the
     number of templates (each once). ``kinds`` limits the kinds
-    generated. Raises :class:`~cdspec.LoadError` when the task's ``cases:``
+    generated; ``progress(done, total)`` is called after each case (a
+    progress bar). Raises :class:`~cdspec.LoadError` when the task's ``cases:``
     settings name operations or roles that do not exist, and
     :class:`~cdspec.CdspecError` when a schema cannot be satisfied.
     """
@@ -1291,6 +1293,8 @@ def generate_cases(
             return _build(api, template, draw, index)
 
         cases.append(_seeded_draw(build, _case_seed(seed, index, template.key)))
+        if progress is not None:
+            progress(index + 1, n)
     return tuple(cases)
 
 
