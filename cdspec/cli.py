@@ -8,17 +8,20 @@ the exception: 1 means a constraint failed, so bad input there exits 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO, TypeVar
 
 from ._version import __version__
+from ._write import check_output, replacing, write_text
 from .contract import Contract
 from .errors import CdspecError, DiffError, LoadError, Problem
-from .evaluate import Evaluation
+from .evaluate import Evaluation, Interrupted, interrupt
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
@@ -118,6 +121,23 @@ def _show_task(task: Task, kinds: KindRegistry, out: TextIO) -> None:
         for constraint in layer.constraints:
             sentence = kinds.sentence(constraint.kind, constraint.params, constraint.text)
             out.write(f"       - {constraint.id} [{constraint.kind}] {sentence}\n")
+    _show_server(task, out)
+
+
+def _show_server(task: Task, out: TextIO) -> None:
+    """The task's server: section, which `cdspec evaluate --start` runs: the command, the variables' names."""
+    if not task.server:
+        return
+    server = task.server
+    out.write("\nServer (`cdspec evaluate --start` runs this command on your machine: read it first):\n")
+    out.write(f"  command: {json.dumps(list(server['command']), ensure_ascii=False)}  (in the project directory)\n")
+    names = ", ".join(sorted(server.get("env", {}))) or "none"
+    out.write(f"  env: {names}; the port in {server.get('port_env', 'PORT')}\n")
+    out.write("  from your environment: PATH, HOME, LANG, LC_*, TMPDIR")
+    out.write("".join(f", {name}" for name in server.get("pass_env", [])) + "\n")
+    if server.get("secrets"):
+        out.write(f"  secrets (redacted from logs and results): {', '.join(server['secrets'])}\n")
+    out.write(f"  health: GET {server.get('health', '/')} within {server.get('timeout', 30):g} s\n")
 
 
 def _show_contract(contract: Contract, out: TextIO) -> None:
@@ -205,12 +225,6 @@ def _table(made: Variants, out: TextIO) -> None:
         out.write(f"... {len(made) - _TABLE_ROWS} more\n")
 
 
-def _write(path: str, text: str) -> None:
-    """Write ``text`` as UTF-8, byte for byte (no newline translation)."""
-    with open(path, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
-
-
 def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
     if (
@@ -227,12 +241,10 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.manifest is not None:
         csv = args.manifest.lower().endswith(".csv")
         outputs.append((args.manifest, dump_manifest(made, format="csv" if csv else "jsonl")))
+    for path, _ in outputs:  # both checked before either is written
+        check_output(path, force=args.force, inputs=[args.task])
     for path, text in outputs:
-        try:
-            _write(path, text)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-            err.write(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
-            return 1
+        write_text(path, text, force=args.force, inputs=[args.task])
     if args.out is None:  # the JSONL is the output: anything else goes to stderr
         out.write(dump_variants(made))
         report = err
@@ -259,17 +271,16 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--only: unknown case kind {unknown[0]!r} (known: {', '.join(CASE_KINDS)})")
     if args.n is not None and args.n < 0:
         raise _UsageError("--n must not be negative")
+    if args.out is not None:
+        check_output(args.out, force=args.force, inputs=[args.task])
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-    made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+    with _hypothesis_home():
+        made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
     text = dump_cases(made)
     if args.out is None:
         out.write(text)
         return 0
-    try:
-        _write(args.out, text)
-    except (OSError, ValueError) as exc:
-        err.write(f"{args.out}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
-        return 1
+    write_text(args.out, text, force=args.force, inputs=[args.task])
     counts = ", ".join(f"{sum(c.kind == kind for c in made)} {kind}" for kind in CASE_KINDS if kind in only)
     assertions = sum(case.assertions for case in made)
     out.write(
@@ -356,9 +367,13 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--k takes sizes from 1; got {args.k!r}")
     if args.plot is not None and not args.plot.lower().endswith((".png", ".svg")):
         raise _UsageError(f"--plot writes a .png or .svg file; got {args.plot!r}")
+    inputs = [args.results, args.manifest]
+    if args.plot is not None:
+        check_output(args.plot, force=args.force, inputs=inputs)
     report = decay_report(args.results, by=by, manifest=args.manifest, k=k)
     if args.plot is not None:  # before printing: a missing extra fails the command, not half of it
-        report.plot(args.plot)
+        with replacing(args.plot, force=args.force, inputs=inputs) as temporary:
+            report.plot(temporary)
     out.write({"markdown": report.to_markdown, "csv": report.to_csv, "json": report.to_json}[args.format]())
     if args.plot is not None:
         err.write(f"plot written to {args.plot}\n")
@@ -379,6 +394,7 @@ def _add_report(
     report_cmd.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
     report_cmd.add_argument("--k", metavar="K,...", help="pass@k sizes (default: 1, and the fewest per variant)")
     report_cmd.add_argument("--plot", metavar="FILE", help="also plot pass rate against depth (.png/.svg)")
+    report_cmd.add_argument("--force", action="store_true", help="replace the --plot file if it exists")
     report_cmd.set_defaults(run=_report)
 
 
@@ -393,6 +409,7 @@ def _add_cases(
     cases_cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the same seed gives the same cases")
     cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
+    cases_cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 
@@ -432,6 +449,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("--workers and --attempt must be at least 1, --n not negative")
     backend = args.start or args.base_url is not None
     try:
+        if args.out is not None:  # results files are appended to, never replaced: only inputs are refused
+            check_output(args.out, force=True, inputs=[args.task, args.cases])
         task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
         if args.depth is not None:
             task.at_depth(args.depth)  # a depth out of range is bad input, said before any work
@@ -441,7 +460,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif backend:
             from .cases import generate_cases
 
-            cases = generate_cases(task, n=args.n, seed=args.seed)
+            with _hypothesis_home():
+                cases = generate_cases(task, n=args.n, seed=args.seed)
         jobs = [
             Job(
                 task=task,
@@ -487,7 +507,8 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.workers < 1:
         raise _UsageError("--workers must be at least 1")
-    evaluations = demo(args.out, workers=args.workers, seed=args.seed, n=args.n)
+    with _hypothesis_home():
+        evaluations = demo(args.out, workers=args.workers, seed=args.seed, n=args.n, force=args.force)
     top = max(e.depth for e in evaluations)
     out.write(f"The library example, its reference backend and two broken variants, in {args.out}/:\n")
     for evaluation in (e for e in evaluations if e.depth == top):
@@ -516,7 +537,7 @@ def _add_evaluate(
     cmd.add_argument("--variant-id", metavar="ID", help="the variant the projects are attempts at")
     cmd.add_argument("--attempt", type=int, default=1, metavar="N", help="the first project's attempt number")
     cmd.add_argument("--workers", type=int, default=2, metavar="N", help="evaluations at a time (default: 2)")
-    cmd.add_argument("--out", metavar="FILE", help="append the results to this JSONL file")
+    cmd.add_argument("--out", metavar="FILE", help="append the results to this JSONL file (created if missing)")
     cmd.add_argument("--json", action="store_true", help="print each result as a JSON line")
     common(cmd)
     cmd.set_defaults(run=_evaluate)
@@ -530,6 +551,7 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cmd.add_argument("--workers", type=int, default=2, metavar="N", help="backends at a time (default: 2)")
     cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")
     cmd.add_argument("--n", type=int, metavar="N", help="how many cases (default: one per template)")
+    cmd.add_argument("--force", action="store_true", help="replace the demo's files and folders in DIR if they exist")
     cmd.set_defaults(run=_demo)
 
 
@@ -573,6 +595,7 @@ def _parser() -> argparse.ArgumentParser:
     variants_cmd.add_argument("--out", metavar="FILE", help="write the variants as JSONL here (default: stdout)")
     variants_cmd.add_argument("--manifest", metavar="FILE", help="write the manifest here (CSV if FILE ends in .csv)")
     variants_cmd.add_argument("--skipped", action="store_true", help="list the skipped combinations and why")
+    variants_cmd.add_argument("--force", action="store_true", help="replace the --out and --manifest files")
     common(variants_cmd)
     variants_cmd.set_defaults(run=_variants)
 
@@ -617,11 +640,39 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     return status
 
 
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT, SIGTERM, SIGHUP: a running evaluation batch winds down (it gives what finished); else stop now."""
+    if not interrupt(signum):
+        raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps its files (a Unicode table cache) in a temporary folder, not in the working folder."""
+    import tempfile
+
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory", None)
+    with tempfile.TemporaryDirectory(prefix="cdspec-hypothesis-") as folder:
+        configuration.set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(before)
+
+
 def run() -> None:
     """The console script: :func:`main` with the process's arguments, then exit.
 
-    A closed pipe (``cdspec show task.yaml | head``) or Ctrl-C ends quietly.
+    A closed pipe (``cdspec show task.yaml | head``) ends quietly. SIGINT
+    (Ctrl-C), SIGTERM and SIGHUP stop every server cdspec started, keep the
+    results that finished, and exit with 128 + the signal's number (130,
+    143, 129).
     """
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _on_signal)
     try:
         status = main()
         sys.stdout.flush()
@@ -629,6 +680,14 @@ def run() -> None:
         # Python's recipe: point stdout at devnull so the exit flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
-    except KeyboardInterrupt:
-        status = 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        status = 128 + signum
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"cdspec: {exc or 'interrupted by SIGINT'}\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        # Worker threads still finishing (a job against a --base-url) must not hold the exit: every server
+        # has been stopped and every result that finished written by now.
+        os._exit(status)
     sys.exit(status)
