@@ -453,6 +453,12 @@ def _fill(text: str, values: Mapping[str, str], where: str) -> str:
     return _PLACEHOLDER.sub(replace, text)
 
 
+def _filled(section: Mapping[str, Any], values: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The section's command and env with the placeholders replaced."""
+    command = [_fill(arg, values, f"command[{i}]") for i, arg in enumerate(section["command"])]
+    return command, {name: _fill(value, values, f"env.{name}") for name, value in section["env"].items()}
+
+
 def _server_environment(
     section: Mapping[str, Any], filled: Mapping[str, str], port: int
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -602,7 +608,7 @@ class _Supervised:
                 self.stopped = True
         return lines
 
-    def start(self, timeout: float, command: Sequence[str], root: Path) -> None:
+    def start(self, timeout: float, command: Sequence[str], root: str) -> None:
         """Wait for the supervisor to have started the server; :class:`ServerError` when it could not."""
         deadline = time.monotonic() + timeout
         while self.server_pid is None:
@@ -668,6 +674,29 @@ def _wait_healthy(
             )
         time.sleep(max(min(pause, deadline - time.monotonic()), 0))
         pause = min(pause * 1.5, 0.5)
+
+
+def _bring_up(
+    supervised: _Supervised,
+    port: int,
+    health: str,
+    *,
+    timeout: float,
+    spec: Mapping[str, Any],
+    secret: Mapping[str, str],
+    batch: _Batch | None,
+) -> None:
+    """Wait for the server to start, answer its health check and hold its port; :class:`ServerError` otherwise."""
+    try:
+        supervised.start(max(timeout, 10.0), spec["command"], spec["cwd"])
+        _wait_healthy(supervised, port, health, timeout=timeout, log=Path(spec["log"]), secret=secret)
+    except ServerError:
+        if supervised.interrupted and batch is not None and batch.signum is not None:
+            raise ServerError(_interruption(batch.signum)) from None
+        raise
+    problem = _foreign_listener(port, supervised.process.pid)
+    if problem is not None:
+        raise ServerError(problem)
 
 
 def _foreign_listener(port: int, supervisor: int) -> str | None:
@@ -751,8 +780,7 @@ def serve(task: Task, project: str | os.PathLike[str], *, timeout: float | None 
         port = int(reservation.getsockname()[1])
         with reservation:
             values = {"port": str(port), "tmp": scratch, "project": str(root), "python": sys.executable}
-            command = [_fill(arg, values, f"command[{i}]") for i, arg in enumerate(section["command"])]
-            filled = {name: _fill(value, values, f"env.{name}") for name, value in section["env"].items()}
+            command, filled = _filled(section, values)
             env, secret = _server_environment(section, filled, port)
             log = Path(scratch, "server.log")
             supervised = _Supervised.spawn(log, reservation)
@@ -768,11 +796,7 @@ def serve(task: Task, project: str | os.PathLike[str], *, timeout: float | None 
             if batch is not None:
                 batch.add(supervised)
             supervised.send(spec)
-            supervised.start(max(limit, 10.0), command, root)
-            _wait_healthy(supervised, port, section["health"], timeout=limit, log=log, secret=secret)
-            problem = _foreign_listener(port, supervised.process.pid)
-            if problem is not None:
-                raise ServerError(problem)
+            _bring_up(supervised, port, section["health"], timeout=limit, spec=spec, secret=secret, batch=batch)
             yield Server(
                 f"http://127.0.0.1:{port}",
                 {**filled, section["port_env"]: str(port)},

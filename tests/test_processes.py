@@ -1,0 +1,441 @@
+"""Servers cdspec starts, and cdspec itself stopped by signals: nothing survives, nothing leaks, nothing is lost.
+
+The servers are small Python scripts: one whose child leaves a grandchild
+that calls ``setsid``, one that daemonizes (double fork, its own process
+exits at once), one that trickles its answer, one that dumps its
+environment. Each records its pids, port and ``{tmp}`` folder in a file,
+so the tests can check by pid that every process is gone, the port free
+and the folder removed. cdspec is run as a real process for the signals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cdspec
+from cdspec import _process
+from cdspec.evaluate import ServerError, evaluate, serve
+from cdspec.load import parse_task
+
+from .notes import NOTES_TASK
+from .servers import gone
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the process tree is Linux's /proc")
+
+# An HTTP server answering 200 {} to everything, GET /health at once and the rest after DELAY seconds.
+SERVE = """
+import http.server, os, time
+class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        if self.path != "/health":
+            time.sleep(float(os.environ.get("DELAY", "0")))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+RECORD = """
+import os, sys
+def record(*words):
+    with open(os.environ["RECORD"], "a") as file:
+        file.write(" ".join(map(str, words)) + "\\n")
+record("tmp", os.environ["SCRATCH"])
+record("port", os.environ["PORT"])
+"""
+
+# The server's child starts a grandchild that calls setsid, then exits: the grandchild is an orphan in a session
+# of its own, which a process-group kill never reaches.
+SETSID_GRANDCHILD = (
+    RECORD
+    + """
+import subprocess
+child = subprocess.Popen([sys.executable, "-c", '''
+import os, subprocess, sys
+grandchild = subprocess.Popen([sys.executable, "-c", "import os, time; os.setsid(); time.sleep(600)"])
+with open(os.environ["RECORD"], "a") as file:
+    file.write(f"pid {grandchild.pid}\\\\n")
+'''])
+child.wait()
+record("pid", os.getpid())
+"""
+    + SERVE
+)
+
+# Daemonizes: forks, the first child calls setsid and forks again, the server's own process exits at once.
+DAEMON = (
+    RECORD
+    + """
+if os.fork():
+    os._exit(0)
+os.setsid()
+if os.fork():
+    os._exit(0)
+record("pid", os.getpid())
+"""
+    + SERVE
+)
+
+
+def _task(tmp_path: Path, script: str, **server: object) -> cdspec.Task:
+    """The notes task whose server runs ``script`` (written into the project), recording into ``record``."""
+    (tmp_path / "server.py").write_text(script, encoding="utf-8")
+    task = parse_task(NOTES_TASK)
+    section = {
+        "command": ["{python}", "server.py"],
+        "env": {"RECORD": str(tmp_path / "record"), "SCRATCH": "{tmp}"},
+        "health": "/health",
+        "timeout": 20,
+        **server,
+    }
+    return attrs.evolve(task, server=section)
+
+
+def _records(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def _port_free(port: int) -> bool:
+    """Nothing listens on the loopback port."""
+    inodes = _process.listening_inodes(port)
+    return inodes is not None and not inodes
+
+
+def _assert_nothing_left(record: Path, pids: int, *, ports: bool = True) -> None:
+    found = _records(record)
+    assert len(found["pid"]) == pids, found
+    for pid in found["pid"]:
+        assert gone(int(pid)), f"process {pid} survived"
+    for port in found["port"] if ports else ():
+        assert _port_free(int(port))
+    for folder in found["tmp"]:
+        assert not Path(folder).exists()
+
+
+# --------------------------------------------------------------------------- serve(): the whole tree goes
+
+
+@pytest.mark.parametrize(("script", "pids"), [(SETSID_GRANDCHILD, 2), (DAEMON, 1)], ids=["setsid", "daemon"])
+def test_serve_stops_processes_that_left_the_servers_session(tmp_path: Path, script: str, pids: int) -> None:
+    """A grandchild that called setsid, and a daemon whose starter exited, are stopped with the server."""
+    task = _task(tmp_path, script)
+    with serve(task, tmp_path) as server:
+        found = _records(tmp_path / "record")
+        assert len(found["pid"]) == pids
+        assert all(not gone(int(pid)) for pid in found["pid"])
+        assert server.base_url.endswith(":" + found["port"][0])
+    _assert_nothing_left(tmp_path / "record", pids)
+
+
+def test_a_server_that_trickles_its_answer_does_not_hold_the_health_check(tmp_path: Path) -> None:
+    """One byte at a time (each well within a read timeout) never makes a status line in time: an error, no hang."""
+    script = (
+        RECORD
+        + """
+import socket, time
+listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+record("pid", os.getpid())
+while True:
+    connection, _ = listener.accept()
+    for byte in b"HTTP/1.1 200 OK\\r\\n":
+        connection.sendall(bytes([byte]))
+        time.sleep(0.4)
+    connection.close()
+"""
+    )
+    task = _task(tmp_path, script, timeout=1)
+    with pytest.raises(ServerError, match=r"did not answer GET /health on port \d+ within 1 s"), serve(task, tmp_path):
+        pass  # pragma: no cover - never reached
+    _assert_nothing_left(tmp_path / "record", 1)
+
+
+# --------------------------------------------------------------------------- ports
+
+
+def test_reserved_ports_are_never_handed_out_twice() -> None:
+    """Ports held at once are distinct, and a released port is not handed out again soon after."""
+    first = [_process.reserve_port() for _ in range(60)]
+    ports = [sock.getsockname()[1] for sock in first]
+    assert len(set(ports)) == len(ports)
+    for sock, port in zip(first, ports, strict=True):
+        sock.close()
+        _process.release_port(port)
+    second = [_process.reserve_port() for _ in range(60)]
+    again = [sock.getsockname()[1] for sock in second]
+    assert not set(again) & set(ports)
+    for sock, port in zip(second, again, strict=True):
+        sock.close()
+        _process.release_port(port)
+
+
+@given(st.sampled_from(["0100007F", "00000000", "0200007F", "0101A8C0"]))
+def test_only_loopback_and_wildcard_listeners_answer_127_0_0_1(address: str) -> None:
+    """/proc/net/tcp addresses: 127.0.0.1 and 0.0.0.0 reach the server's port, others do not (little endian)."""
+    if sys.byteorder != "little":  # pragma: no cover - the samples are written as x86 shows them
+        return
+    assert _process._loopback_reaches(address) == (address in ("0100007F", "00000000"))
+    assert _process._loopback_reaches("00000000000000000000000000000000")  # ::
+    assert _process._loopback_reaches("0000000000000000FFFF00000100007F")  # ::ffff:127.0.0.1
+
+
+class _Foreign(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def foreign_listener(tmp_path: Path) -> Iterator[Path]:
+    """Once the server has written its port, another program (this test) takes it and answers there."""
+    port_file = tmp_path / "record"
+    servers: list[ThreadingHTTPServer] = []
+
+    def take() -> None:
+        for _ in range(400):
+            found = _records(port_file).get("port")
+            if found:
+                server = ThreadingHTTPServer(("127.0.0.1", int(found[0])), _Foreign)
+                servers.append(server)
+                server.serve_forever()
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    yield port_file
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_port_answered_by_another_program_fails_the_start(tmp_path: Path, foreign_listener: Path) -> None:
+    """The server never binds; a foreign process answers the health check: the start fails, naming that process."""
+    script = RECORD + "import time\nrecord('pid', os.getpid())\ntime.sleep(600)\n"
+    task = _task(tmp_path, script)
+    evaluation = evaluate(task, tmp_path, start=True, cases=())
+    assert evaluation.error is not None
+    assert f"pid {os.getpid()} (" in evaluation.error
+    assert "not by the server's processes" in evaluation.error
+    assert evaluation.assertions_total is None
+    _assert_nothing_left(tmp_path / "record", 1, ports=False)  # the port is the foreign listener's
+
+
+# --------------------------------------------------------------------------- environment and secrets
+
+
+ENV_DUMP = RECORD + "import json\nrecord('pid', os.getpid())\nrecord('env', json.dumps(dict(os.environ)))\n"
+
+
+def test_the_server_gets_a_minimal_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH, HOME, LANG, LC_*, TMPDIR, the task's env, pass_env and the port: nothing else of cdspec's."""
+    monkeypatch.setenv("CDSPEC_TEST_TOKEN", "token-of-the-evaluator")
+    monkeypatch.setenv("CDSPEC_TEST_PASSED", "passed-on-purpose")
+    monkeypatch.setenv("LC_TIME", "C.UTF-8")
+    task = _task(tmp_path, ENV_DUMP + "import sys\nsys.exit(1)\n", pass_env=["CDSPEC_TEST_PASSED"])
+    with pytest.raises(ServerError, match="exited with status 1"), serve(task, tmp_path):
+        pass  # pragma: no cover - never reached
+    env = json.loads(_records(tmp_path / "record")["env"][0])
+    assert "CDSPEC_TEST_TOKEN" not in env
+    assert env["CDSPEC_TEST_PASSED"] == "passed-on-purpose"
+    assert env["LC_TIME"] == "C.UTF-8"
+    assert env["PATH"] == os.environ["PATH"]
+    allowed = {"PATH", "HOME", "LANG", "TMPDIR", "PORT", "RECORD", "SCRATCH", "CDSPEC_TEST_PASSED"}
+    assert {name for name in env if not name.startswith("LC_")} <= allowed
+
+
+def test_a_failed_starts_log_quotes_no_environment_value_or_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values inherited from cdspec's environment and those the task marks secret are redacted from the error."""
+    monkeypatch.setenv("CDSPEC_TEST_PASSED", "inherited-value-1234")
+    script = (
+        "import os, sys\n"
+        "print('password', os.environ['LIBRARIAN_PASSWORD'], 'home', os.environ['HOME'])\n"
+        "print('passed', os.environ['CDSPEC_TEST_PASSED'], 'path', os.environ['PATH'])\n"
+        "sys.exit(2)\n"
+    )
+    task = _task(
+        tmp_path,
+        script,
+        env={"LIBRARIAN_PASSWORD": "shelve-it-123", "RECORD": str(tmp_path / "record"), "SCRATCH": "{tmp}"},
+        pass_env=["CDSPEC_TEST_PASSED"],
+        secrets=["LIBRARIAN_PASSWORD"],
+    )
+    evaluation = evaluate(task, tmp_path, start=True, cases=())
+    assert evaluation.error is not None
+    assert "exited with status 2" in evaluation.error
+    assert "password <LIBRARIAN_PASSWORD> home <HOME>" in evaluation.error
+    assert "passed <CDSPEC_TEST_PASSED> path <PATH>" in evaluation.error
+    line = json.dumps(evaluation.to_data())
+    for value in ("shelve-it-123", "inherited-value-1234", os.environ["PATH"], os.environ["HOME"]):
+        assert value not in line
+
+
+def test_show_displays_the_server_section_without_values(tmp_path: Path) -> None:
+    """`cdspec show` prints the command to be run and the variables' names, never their values."""
+    import io
+
+    from cdspec.cli import main
+
+    path = tmp_path / "task.yaml"
+    server = (
+        'server:\n  command: ["{python}", "-m", "app", "--workers", "2"]\n'
+        "  env: {API_TOKEN: do-not-print-me, HOST: 127.0.0.1}\n"
+        "  pass_env: [HTTP_PROXY]\n  secrets: [API_TOKEN]\n  health: /up\n  timeout: 12\n"
+    )
+    path.write_text(NOTES_TASK + server, encoding="utf-8")
+    out = io.StringIO()
+    assert main(["show", str(path)], out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    assert "runs this command on your machine: read it first" in text
+    assert 'command: ["{python}", "-m", "app", "--workers", "2"]' in text
+    assert "env: API_TOKEN, HOST; the port in PORT" in text
+    assert "from your environment: PATH, HOME, LANG, LC_*, TMPDIR, HTTP_PROXY" in text
+    assert "secrets (redacted from logs and results): API_TOKEN" in text
+    assert "health: GET /up within 12 s" in text
+    assert "do-not-print-me" not in text
+
+
+# --------------------------------------------------------------------------- cdspec stopped by a signal
+
+
+def _cdspec(tmp_path: Path, *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cdspec", *argv],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(predicate: object, what: str, process: subprocess.Popen[str]) -> None:
+    for _ in range(1200):
+        if predicate():  # type: ignore[operator]
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"cdspec ended before {what}: {process.communicate()}")
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"never {what}: {process.communicate()}")
+
+
+@pytest.fixture(scope="module")
+def two_projects(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A notes task whose server is slow to answer cases, and two projects: the setsid one and the daemon."""
+    folder = tmp_path_factory.mktemp("signals")
+    for name, script in (("setsid", SETSID_GRANDCHILD), ("daemon", DAEMON)):
+        (folder / name).mkdir()
+        (folder / name / "server.py").write_text(script, encoding="utf-8")
+    server = (
+        'server:\n  command: ["{python}", server.py]\n'
+        '  env: {RECORD: "{project}/record", SCRATCH: "{tmp}", DELAY: "2"}\n  health: /health\n  timeout: 20\n'
+    )
+    (folder / "task.yaml").write_text(NOTES_TASK + server, encoding="utf-8")
+    return folder / "task.yaml", folder / "setsid", folder / "daemon"
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_every_server_and_keeps_the_attempts_in_flight(
+    tmp_path: Path, two_projects: tuple[Path, Path, Path], signum: int, status: int
+) -> None:
+    """Both servers up, cases in flight: the signal stops everything, both attempts are recorded as interrupted."""
+    task, *projects = two_projects
+    for project in projects:
+        (project / "record").unlink(missing_ok=True)
+    results = tmp_path / "results.jsonl"
+    argv = ["evaluate", str(task), *map(str, projects), "--start", "--workers", "2", "--out", str(results)]
+    process = _cdspec(tmp_path, *argv)
+    _wait_for(
+        lambda: all(len(_records(p / "record").get("pid", [])) == n for p, n in zip(projects, (2, 1), strict=True)),
+        "started",
+        process,
+    )
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == status, (out, err)
+    assert f"interrupted by {signal.Signals(signum).name}" in err
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [line["attempt"] for line in lines] == [1, 2]
+    assert all(line["error"].startswith(f"interrupted by {signal.Signals(signum).name}") for line in lines), [
+        line["error"] for line in lines
+    ]
+    assert all(line["assertions"] is None for line in lines)
+    for project, pids in zip(projects, (2, 1), strict=True):
+        _assert_nothing_left(project / "record", pids)
+
+
+def test_killing_cdspec_outright_still_stops_its_servers(tmp_path: Path, two_projects: tuple[Path, Path, Path]) -> None:
+    """SIGKILL gives cdspec no chance to clean up: each supervisor sees its pipe close and stops its server's tree."""
+    task, project, _ = two_projects
+    (project / "record").unlink(missing_ok=True)
+    process = _cdspec(tmp_path, "evaluate", str(task), str(project), "--start")
+    _wait_for(lambda: len(_records(project / "record").get("pid", [])) == 2, "started", process)
+    process.kill()
+    process.communicate(timeout=60)
+    found = _records(project / "record")
+    for _ in range(400):  # the supervisor works on its own now: give it its grace period
+        if all(gone(int(pid)) for pid in found["pid"]) and not Path(found["tmp"][0]).exists():
+            break
+        time.sleep(0.05)
+    _assert_nothing_left(project / "record", 2)
+
+
+def test_a_signal_during_a_run_exits_with_its_status(tmp_path: Path) -> None:
+    """`cdspec run` against a slow server: SIGTERM ends it at once with 143, no traceback."""
+    script = tmp_path / "slow.py"
+    script.write_text(SERVE, encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "PORT": str(port), "DELAY": "30"})
+    try:
+        cases = tmp_path / "cases.jsonl"
+        task = tmp_path / "task.yaml"
+        task.write_text(NOTES_TASK, encoding="utf-8")
+        subprocess.run(
+            [sys.executable, "-m", "cdspec", "cases", str(task), "--out", str(cases)], check=True, cwd=tmp_path
+        )
+        process = _cdspec(tmp_path, "run", str(cases), "--base-url", f"http://127.0.0.1:{port}")
+        _wait_for(
+            lambda: _process.socket_holders(_process.listening_inodes(port) or (), [server.pid]), "listening", process
+        )
+        time.sleep(1)  # into the first request
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 143
+        assert "Traceback" not in err
+        assert "interrupted by SIGTERM" in err
+    finally:
+        server.kill()
+        server.wait()
