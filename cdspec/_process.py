@@ -85,26 +85,38 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _loopback_reaches(hex_address: str) -> bool:
-    """Whether a socket bound to this ``/proc/net/tcp*`` address accepts a connection to 127.0.0.1."""
+def _loopback_rank(hex_address: str) -> int | None:
+    """How specifically a socket bound to this ``/proc/net/tcp*`` address matches 127.0.0.1; ``None``: not at all.
+
+    The kernel hands a connection to the most specific listener: one bound
+    to 127.0.0.1 (2) before one bound to 0.0.0.0 (1) before one bound to
+    ``::`` (0, which may not even take IPv4 when it is IPv6-only).
+    """
     try:
         raw = b"".join(
             int(hex_address[i : i + 8], 16).to_bytes(4, sys.byteorder) for i in range(0, len(hex_address), 8)
         )
         address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(raw)
     except ValueError:
-        return False
+        return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_unspecified or address == ipaddress.IPv4Address("127.0.0.1")
+    if address == ipaddress.IPv4Address("127.0.0.1"):
+        return 2
+    if address.is_unspecified:
+        return 1 if address.version == 4 else 0
+    return None
 
 
 def listening_inodes(port: int) -> set[int] | None:
-    """Inodes of the TCP sockets listening on ``port`` that a connection to 127.0.0.1 reaches.
+    """Inodes of the TCP sockets listening on ``port`` that take a connection to 127.0.0.1.
 
-    ``None`` where ``/proc/net/tcp`` cannot be read (not Linux).
+    Only the most specific ones count (see :func:`_loopback_rank`): another
+    program's ``[::]:port`` does not answer where a ``127.0.0.1:port``
+    listener exists. ``None`` where ``/proc/net/tcp`` cannot be read (not
+    Linux).
     """
-    found: set[int] = set()
+    ranked: dict[int, set[int]] = collections.defaultdict(set)
     readable = False
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -118,9 +130,12 @@ def listening_inodes(port: int) -> set[int] | None:
             if len(fields) < 10 or fields[3] != "0A":  # 0A: LISTEN
                 continue
             address, _, hex_port = fields[1].partition(":")
-            if int(hex_port, 16) == port and _loopback_reaches(address):
-                found.add(int(fields[9]))
-    return found if readable else None
+            rank = _loopback_rank(address) if int(hex_port, 16) == port else None
+            if rank is not None:
+                ranked[rank].add(int(fields[9]))
+    if not readable:
+        return None
+    return ranked[max(ranked)] if ranked else set()
 
 
 def socket_holders(inodes: Iterable[int], pids: Iterable[int]) -> dict[int, set[int]]:

@@ -104,8 +104,8 @@ def write_text(
                 file.write(text)
                 file.flush()
                 os.fsync(file.fileno())
-        except OSError as exc:
-            raise CdspecError(f"{os.fspath(path)}: cannot write: {exc.strerror or exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: text that is no UTF-8 (a lone surrogate)
+            raise CdspecError(f"{os.fspath(path)}: cannot write: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 @contextlib.contextmanager

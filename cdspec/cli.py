@@ -662,6 +662,13 @@ def _hypothesis_home() -> Iterator[None]:
             configuration.set_hypothesis_home_dir(before)
 
 
+def _still_working() -> bool:
+    """Whether a thread other than this one would hold the interpreter's exit."""
+    import threading
+
+    return any(t.is_alive() and not t.daemon and t is not threading.current_thread() for t in threading.enumerate())
+
+
 def run() -> None:
     """The console script: :func:`main` with the process's arguments, then exit.
 
@@ -670,9 +677,8 @@ def run() -> None:
     results that finished, and exit with 128 + the signal's number (130,
     143, 129).
     """
-    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if signum is not None:
-            signal.signal(signum, _on_signal)
+    handled = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    before = {signum: signal.signal(signum, _on_signal) for signum in handled}
     try:
         status = main()
         sys.stdout.flush()
@@ -681,13 +687,17 @@ def run() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
     except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", signal.SIGINT)
-        status = 128 + signum
+        status = 128 + getattr(exc, "signum", signal.SIGINT)
         with contextlib.suppress(Exception):
             sys.stderr.write(f"cdspec: {exc or 'interrupted by SIGINT'}\n")
             sys.stdout.flush()
             sys.stderr.flush()
-        # Worker threads still finishing (a job against a --base-url) must not hold the exit: every server
-        # has been stopped and every result that finished written by now.
-        os._exit(status)
+        if _still_working():
+            # A job against a --base-url may still wait for its server: it must not hold the exit. Every
+            # server cdspec started is stopped and every result that finished is written by now.
+            os._exit(status)
+    finally:
+        for signum, handler in before.items():
+            if handler is not None:  # None: not set from Python, so nothing to restore
+                signal.signal(signum, handler)
     sys.exit(status)

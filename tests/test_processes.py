@@ -194,14 +194,29 @@ def test_reserved_ports_are_never_handed_out_twice() -> None:
         _process.release_port(port)
 
 
-@given(st.sampled_from(["0100007F", "00000000", "0200007F", "0101A8C0"]))
-def test_only_loopback_and_wildcard_listeners_answer_127_0_0_1(address: str) -> None:
-    """/proc/net/tcp addresses: 127.0.0.1 and 0.0.0.0 reach the server's port, others do not (little endian)."""
-    if sys.byteorder != "little":  # pragma: no cover - the samples are written as x86 shows them
-        return
-    assert _process._loopback_reaches(address) == (address in ("0100007F", "00000000"))
-    assert _process._loopback_reaches("00000000000000000000000000000000")  # ::
-    assert _process._loopback_reaches("0000000000000000FFFF00000100007F")  # ::ffff:127.0.0.1
+@pytest.mark.skipif(sys.byteorder != "little", reason="the addresses are written as x86 shows them")
+@given(st.sampled_from(["0100007F", "00000000", "0200007F", "0101A8C0", "0000000000000000FFFF00000100007F"]))
+def test_the_most_specific_listener_is_the_one_that_answers_127_0_0_1(address: str) -> None:
+    """/proc/net/tcp addresses: 127.0.0.1 before 0.0.0.0 before ::; other addresses never answer there."""
+    expected = {"0100007F": 2, "0000000000000000FFFF00000100007F": 2, "00000000": 1}.get(address)
+    assert _process._loopback_rank(address) == expected
+    assert _process._loopback_rank("00000000000000000000000000000000") == 0  # ::
+
+
+def test_a_wildcard_listener_of_another_program_does_not_count_where_the_server_binds_127_0_0_1() -> None:
+    """A [::] listener on the port (another program, IPv6-only) is not who answers 127.0.0.1: the server is."""
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as wildcard:
+        wildcard.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        wildcard.bind(("::", 0))
+        wildcard.listen()
+        port = wildcard.getsockname()[1]
+        assert len(_process.listening_inodes(port) or ()) == 1
+        with socket.create_server(("127.0.0.1", port)) as loopback:
+            inodes = _process.listening_inodes(port) or set()
+            assert _process.socket_holders(inodes, [os.getpid()]) == {os.getpid(): inodes}
+            assert len(inodes) == 1
+            fd_inode = os.fstat(loopback.fileno()).st_ino
+            assert inodes == {fd_inode}
 
 
 class _Foreign(BaseHTTPRequestHandler):
