@@ -690,13 +690,13 @@ def _bring_up(
     try:
         supervised.start(max(timeout, 10.0), spec["command"], spec["cwd"])
         _wait_healthy(supervised, port, health, timeout=timeout, log=Path(spec["log"]), secret=secret)
-    except ServerError:
+        problem = _foreign_listener(port, supervised.process.pid)
+        if problem is not None:
+            raise ServerError(problem)
+    except ServerError:  # stopped by an interruption meanwhile: that is what happened
         if supervised.interrupted and batch is not None and batch.signum is not None:
             raise ServerError(_interruption(batch.signum)) from None
         raise
-    problem = _foreign_listener(port, supervised.process.pid)
-    if problem is not None:
-        raise ServerError(problem)
 
 
 def _foreign_listener(port: int, supervisor: int) -> str | None:
@@ -706,16 +706,19 @@ def _foreign_listener(port: int, supervisor: int) -> str | None:
     open in a process below the server's supervisor (``/proc/PID/fd``).
     Elsewhere this is logged as unchecked.
     """
-    inodes = _process.listening_inodes(port)
-    if inodes is None:
-        _LOG.warning("cannot confirm that port %d is held by the server's processes: no /proc/net/tcp here", port)
-        return None
-    if not inodes:
-        return f"nothing listens on 127.0.0.1:{port} any more, though GET was answered there"
-    tree = _process.descendants(supervisor)
-    foreign = inodes - {inode for held in _process.socket_holders(inodes, tree).values() for inode in held}
+    foreign: set[int] = set()
+    for attempt in range(5):  # a server reloading or forking right then is looked at again, not failed
+        time.sleep(0.1 * attempt)
+        inodes = _process.listening_inodes(port)
+        if inodes is None:
+            _LOG.warning("cannot confirm that port %d is held by the server's processes: no /proc/net/tcp", port)
+            return None
+        tree = _process.descendants(supervisor)
+        foreign = inodes - {inode for held in _process.socket_holders(inodes, tree).values() for inode in held}
+        if inodes and not foreign:
+            return None
     if not foreign:
-        return None
+        return f"nothing listens on 127.0.0.1:{port} any more, though GET was answered there"
     holders = _process.socket_holders(foreign, sorted(_all_pids()))
     who = (
         ", ".join(f"pid {pid} ({_process.command_line(pid)[:200]})" for pid in sorted(holders))
