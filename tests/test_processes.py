@@ -454,3 +454,30 @@ def test_a_signal_during_a_run_exits_with_its_status(tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_signal_to_the_demo_writes_what_finished_and_leaves_nothing(tmp_path: Path) -> None:
+    """`cdspec demo` stopped while its three backends run: exit 143, a results file, no process or {tmp} left."""
+    pytest.importorskip("flask")
+    out = tmp_path / "demo"
+    process = _cdspec(tmp_path, "demo", "--out", str(out), "--n", "40", "--workers", "3")
+    below: list[int] = []
+
+    def servers_up() -> bool:
+        below[:] = _process.descendants(process.pid)
+        return sum(" -m app" in _process.command_line(pid) for pid in below) == 3
+
+    _wait_for(servers_up, "three servers running", process)
+    folders = []
+    for pid in below:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        folders += [Path(v.split(b"sqlite:///", 1)[1].decode()).parent for v in environ if b"sqlite:///" in v]
+    assert len(folders) == 3
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert all(gone(pid) for pid in below)
+    assert not any(folder.exists() for folder in folders)
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(lines) == 3 * 8  # each attempt, finished or interrupted, at every depth
+    assert all(line["error"] is None or line["error"].startswith("interrupted by SIGTERM") for line in lines)
