@@ -10,6 +10,7 @@ and the folder removed. cdspec is run as a real process for the signals.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -29,7 +30,8 @@ from hypothesis import strategies as st
 
 import cdspec
 from cdspec import _process
-from cdspec.evaluate import ServerError, evaluate, serve
+from cdspec.cases import generate_cases
+from cdspec.evaluate import Interrupted, Job, ServerError, evaluate, evaluate_many, serve
 from cdspec.load import parse_task
 
 from .notes import NOTES_TASK
@@ -43,6 +45,9 @@ import http.server, os, time
 class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self):
         if self.path != "/health":
+            if "RECORD" in os.environ:
+                with open(os.environ["RECORD"], "a") as file:
+                    file.write("busy\\n")
             time.sleep(float(os.environ.get("DELAY", "0")))
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(200)
@@ -391,11 +396,7 @@ def test_a_signal_stops_every_server_and_keeps_the_attempts_in_flight(
     results = tmp_path / "results.jsonl"
     argv = ["evaluate", str(task), *map(str, projects), "--start", "--workers", "2", "--out", str(results)]
     process = _cdspec(tmp_path, *argv)
-    _wait_for(
-        lambda: all(len(_records(p / "record").get("pid", [])) == n for p, n in zip(projects, (2, 1), strict=True)),
-        "started",
-        process,
-    )
+    _wait_for(lambda: all("busy" in _records(p / "record") for p in projects), "running cases", process)
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     assert process.returncode == status, (out, err)
@@ -481,3 +482,43 @@ def test_a_signal_to_the_demo_writes_what_finished_and_leaves_nothing(tmp_path: 
     lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(lines) == 3 * 8  # each attempt, finished or interrupted, at every depth
     assert all(line["error"] is None or line["error"].startswith("interrupted by SIGTERM") for line in lines)
+
+
+def test_an_attempt_against_a_running_backend_is_recorded_as_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """interrupt() (what the signal handlers call): the job in flight comes back as interrupted, then Interrupted."""
+    module = importlib.import_module("cdspec.evaluate")
+    monkeypatch.setattr(module, "WIND_DOWN", 0.5)
+    script = tmp_path / "slow.py"
+    script.write_text(SERVE, encoding="utf-8")
+    reservation = _process.reserve_port()
+    port = reservation.getsockname()[1]
+    reservation.close()
+    record = tmp_path / "record"
+    env = {**os.environ, "PORT": str(port), "DELAY": "5", "RECORD": str(record)}
+    server = subprocess.Popen([sys.executable, str(script)], env=env)
+    try:
+        task = parse_task(NOTES_TASK)
+        cases = generate_cases(task, seed=0)
+        jobs = [
+            Job(task=task, project=tmp_path, base_url=f"http://127.0.0.1:{port}", cases=cases, attempt=i)
+            for i in (1, 2)
+        ]
+
+        def interrupt_when_busy() -> None:
+            while "busy" not in _records(record):
+                time.sleep(0.05)
+            module.interrupt(signal.SIGTERM)
+
+        threading.Thread(target=interrupt_when_busy, daemon=True).start()
+        got = []
+        with pytest.raises(Interrupted) as info:  # noqa: PT012
+            for evaluation in evaluate_many(jobs, workers=1):
+                got.append(evaluation)
+        assert info.value.signum == signal.SIGTERM
+        assert [(e.attempt, e.error) for e in got] == [(1, "interrupted by SIGTERM before this attempt finished")]
+        assert got[0].assertions_total is None
+    finally:
+        server.kill()
+        server.wait()
