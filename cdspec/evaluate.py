@@ -556,7 +556,7 @@ class _Supervised:
         import subprocess
 
         try:
-            with log.open("wb") as out:
+            with log.open("ab") as out:  # appended to, as the server's output is: neither overwrites the other
                 process = subprocess.Popen(
                     [sys.executable, "-I", "-S", _process.__file__],
                     env={},
