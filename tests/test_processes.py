@@ -499,6 +499,10 @@ def test_an_attempt_against_a_running_backend_is_recorded_as_interrupted(
     env = {**os.environ, "PORT": str(port), "DELAY": "5", "RECORD": str(record)}
     server = subprocess.Popen([sys.executable, str(script)], env=env)
     try:
+        for _ in range(1200):  # listening before the cases start (else they fail at once and nothing is in flight)
+            if _process.socket_holders(_process.listening_inodes(port) or (), [server.pid]):
+                break
+            time.sleep(0.05)
         task = parse_task(NOTES_TASK)
         cases = generate_cases(task, seed=0)
         jobs = [
