@@ -8,18 +8,21 @@ the exception: 1 means a constraint failed, so bad input there exits 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO, TypeVar
 
 from ._version import __version__
+from ._write import check_output, replacing, write_text
 from .contract import Contract
 from .errors import CdspecError, DiffError, LoadError, Problem
-from .evaluate import LABEL_NAME, Evaluation
+from .evaluate import LABEL_NAME, Evaluation, Interrupted, interrupt
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_file, load_task
 from .model import Layer, Task
@@ -119,6 +122,23 @@ def _show_task(task: Task, kinds: KindRegistry, out: TextIO) -> None:
         for constraint in layer.constraints:
             sentence = kinds.sentence(constraint.kind, constraint.params, constraint.text)
             out.write(f"       - {constraint.id} [{constraint.kind}] {sentence}\n")
+    _show_server(task, out)
+
+
+def _show_server(task: Task, out: TextIO) -> None:
+    """The task's server: section, which `cdspec evaluate --start` runs: the command, the variables' names."""
+    if not task.server:
+        return
+    server = task.server
+    out.write("\nServer (`cdspec evaluate --start` runs this command on your machine: read it first):\n")
+    out.write(f"  command: {json.dumps(list(server['command']), ensure_ascii=False)}  (in the project directory)\n")
+    names = ", ".join(sorted(server.get("env", {}))) or "none"
+    out.write(f"  env: {names}; the port in {server.get('port_env', 'PORT')}\n")
+    out.write("  from your environment: PATH, HOME, LANG, LC_*, TMPDIR")
+    out.write("".join(f", {name}" for name in server.get("pass_env", [])) + "\n")
+    if server.get("secrets"):
+        out.write(f"  secrets (redacted from logs and results): {', '.join(server['secrets'])}\n")
+    out.write(f"  health: GET {server.get('health', '/')} within {server.get('timeout', 30):g} s\n")
 
 
 def _show_contract(contract: Contract, out: TextIO) -> None:
@@ -206,12 +226,6 @@ def _table(made: Variants, out: TextIO) -> None:
         out.write(f"... {len(made) - _TABLE_ROWS} more\n")
 
 
-def _write(path: str, text: str) -> None:
-    """Write ``text`` as UTF-8, byte for byte (no newline translation)."""
-    with open(path, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
-
-
 def _plan(task: Task, spec: str) -> str | dict[str, Any]:
     """``--plan``: the name of one of the task's plans, or a plan written inline in YAML or JSON."""
     if spec in task.plans:
@@ -279,12 +293,10 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.manifest is not None:
         csv = args.manifest.lower().endswith(".csv")
         outputs.append((args.manifest, dump_manifest(made, format="csv" if csv else "jsonl")))
+    for path, _ in outputs:  # both checked before either is written
+        check_output(path, force=args.force, inputs=[args.task])
     for path, text in outputs:
-        try:
-            _write(path, text)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-            err.write(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
-            return 1
+        write_text(path, text, force=args.force, inputs=[args.task])
     if args.out is None:  # the JSONL is the output: anything else goes to stderr
         out.write(dump_variants(made))
         report = err
@@ -311,27 +323,26 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--only: unknown case kind {unknown[0]!r} (known: {', '.join(CASE_KINDS)})")
     if args.n is not None and args.n < 0:
         raise _UsageError("--n must not be negative")
+    if args.out is not None:
+        check_output(args.out, force=args.force, inputs=[args.task])
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-    tqdm = _tqdm(args, err)
-    if tqdm is None:
-        made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
-    else:
-        with tqdm(desc="cases", unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
+    with _hypothesis_home():
+        tqdm = _tqdm(args, err)
+        if tqdm is None:
+            made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
+        else:
+            with tqdm(desc="cases", unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
 
-            def step(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+                def step(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
 
-            made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
+                made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
     text = dump_cases(made)
     if args.out is None:
         out.write(text)
         return 0
-    try:
-        _write(args.out, text)
-    except (OSError, ValueError) as exc:
-        err.write(f"{args.out}: cannot write: {getattr(exc, 'strerror', None) or exc}\n")
-        return 1
+    write_text(args.out, text, force=args.force, inputs=[args.task])
     counts = ", ".join(f"{sum(c.kind == kind for c in made)} {kind}" for kind in CASE_KINDS if kind in only)
     assertions = sum(case.assertions for case in made)
     out.write(
@@ -339,41 +350,6 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"seed {args.seed}: {counts}\n"
     )
     return 0
-
-
-def _write_output(path: str, text: str, *, force: bool, inputs: Sequence[str] = ()) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, then renamed).
-
-    An existing file is replaced only with ``force``; an input of the command
-    never (:class:`_UsageError` either way).
-    """
-    import tempfile
-
-    _refuse_output(path, force=force, inputs=inputs)
-    target = os.path.abspath(path)
-    folder = os.path.dirname(target)
-    descriptor, temporary = tempfile.mkstemp(prefix=".cdspec-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        if force:
-            os.replace(temporary, target)
-        else:
-            os.link(temporary, target)  # fails if the file appeared meanwhile: never a silent overwrite
-            os.unlink(temporary)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def _refuse_output(path: str, *, force: bool, inputs: Sequence[str] = ()) -> None:
-    """:class:`_UsageError` when ``path`` is one of ``inputs``, or exists and ``force`` is not given."""
-    for name in inputs:
-        if os.path.exists(path) and os.path.exists(name) and os.path.samefile(path, name):
-            raise _UsageError(f"{path} is an input of this command: refusing to write over it")
-    if os.path.lexists(path) and not force:
-        raise _UsageError(f"{path} exists: refusing to write over it (give --force to replace it)")
 
 
 def _seconds(option: str, text: str, *, zero: bool = False) -> float:
@@ -402,7 +378,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if len(outputs) == 2 and os.path.abspath(outputs[0]) == os.path.abspath(outputs[1]):
         raise _UsageError("--junit and --html name the same file")
     for path in outputs:  # refused before the run, not after it
-        _refuse_output(path, force=args.force, inputs=[args.cases])
+        check_output(path, force=args.force, inputs=[args.cases])
     report = run_cases(
         load_cases(args.cases),
         base_url=args.base_url,
@@ -416,11 +392,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path, text in ((args.junit, report.to_junit), (args.html, report.to_html)):
         if path is None:
             continue
-        try:
-            _write_output(path, text(), force=args.force, inputs=[args.cases])
-        except OSError as exc:
-            err.write(f"{path}: cannot write: {exc.strerror or exc}\n")
-            return 1
+        write_text(path, text(), force=args.force, inputs=[args.cases])
     if args.json:
         out.write(json.dumps(report.to_data(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -486,6 +458,9 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--k takes sizes from 1; got {args.k!r}")
     if args.plot is not None and not args.plot.lower().endswith((".png", ".svg")):
         raise _UsageError(f"--plot writes a .png or .svg file; got {args.plot!r}")
+    inputs = [args.results, args.manifest]
+    if args.plot is not None:
+        check_output(args.plot, force=args.force, inputs=inputs)
     from .integrations.inspect_log import is_inspect_log, results_from_log  # no Inspect import unless it is a log
 
     results = results_from_log(args.results) if is_inspect_log(args.results) else args.results
@@ -508,7 +483,8 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ReportError as exc:  # a key, rate or depth the results do not have: a usage error
         raise _UsageError(str(exc)) from None
     if args.plot is not None:  # before printing: a missing extra fails the command, not half of it
-        report.plot(args.plot)
+        with replacing(args.plot, force=args.force, inputs=inputs) as temporary:
+            report.plot(temporary)
     shown = report if table is None else table
     formats = {"markdown": shown.to_markdown, "csv": shown.to_csv, "json": shown.to_json, "latex": shown.to_latex}
     out.write(formats[args.format]())
@@ -551,6 +527,7 @@ def _add_report(
     report_cmd.add_argument(
         "--plot", metavar="FILE", help="also plot A%% and Raw A%% against depth per --by group (.png/.svg)"
     )
+    report_cmd.add_argument("--force", action="store_true", help="replace the --plot file if it exists")
     report_cmd.set_defaults(run=_report)
 
 
@@ -566,6 +543,7 @@ def _add_cases(
     cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
     cases_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
+    cases_cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 
@@ -610,6 +588,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("--workers and --attempt must be at least 1, --n not negative")
     backend = args.start or args.base_url is not None
     try:
+        if args.out is not None:  # results files are appended to, never replaced: only inputs are refused
+            check_output(args.out, force=True, inputs=[args.task, args.cases])
         task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
         if args.depth is not None:
             task.at_depth(args.depth)  # a depth out of range is bad input, said before any work
@@ -619,7 +599,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif backend:
             from .cases import generate_cases
 
-            cases = generate_cases(task, n=args.n, seed=args.seed)
+            with _hypothesis_home():
+                cases = generate_cases(task, n=args.n, seed=args.seed)
         allowed = {name: os.environ[name] for name in args.allow_env if name in os.environ} if args.allow_env else None
         jobs = [
             Job(
@@ -684,17 +665,18 @@ def _evaluate_plan(args: argparse.Namespace, labels: dict[str, str], out: TextIO
     try:
         task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
         cases = load_cases(args.cases) if args.start and args.cases is not None else None
-        found = sweep(
-            task,
-            _plan(task, args.plan),
-            args.attempts,
-            start=args.start,
-            cases=cases,
-            n=args.n,
-            seed=args.seed,
-            labels=labels,
-            out=args.out,
-        )
+        with _hypothesis_home():
+            found = sweep(
+                task,
+                _plan(task, args.plan),
+                args.attempts,
+                start=args.start,
+                cases=cases,
+                n=args.n,
+                seed=args.seed,
+                labels=labels,
+                out=args.out,
+            )
         if not args.quiet and not args.json:
             skipped = f", {found.done} already in {args.out} (skipped)" if found.done else ""
             empty = f"; {_plural(len(found.empty), 'variant')} without attempts" if found.empty else ""
@@ -723,13 +705,15 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.workers < 1:
         raise _UsageError("--workers must be at least 1")
-    evaluations = demo(
-        args.out,
-        workers=args.workers,
-        seed=args.seed,
-        n=args.n,
-        progress=lambda items, total: _progress(items, total=total, what="demo", args=args, err=err),
-    )
+    with _hypothesis_home():
+        evaluations = demo(
+            args.out,
+            workers=args.workers,
+            seed=args.seed,
+            n=args.n,
+            progress=lambda items, total: _progress(items, total=total, what="demo", args=args, err=err),
+            force=args.force,
+        )
     top = max(e.depth for e in evaluations)
     out.write(f"The library example, its reference backend and two broken variants, in {args.out}/:\n")
     for evaluation in (e for e in evaluations if e.depth == top):
@@ -801,6 +785,7 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the seed of the generated cases")
     cmd.add_argument("--n", type=int, metavar="N", help="how many cases (default: one per template)")
     _add_chatter(cmd)
+    cmd.add_argument("--force", action="store_true", help="replace the demo's files and folders in DIR if they exist")
     cmd.set_defaults(run=_demo)
 
 
@@ -876,6 +861,7 @@ def _parser() -> argparse.ArgumentParser:
     variants_cmd.add_argument("--out", metavar="FILE", help="write the variants as JSONL here (default: stdout)")
     variants_cmd.add_argument("--manifest", metavar="FILE", help="write the manifest here (CSV if FILE ends in .csv)")
     variants_cmd.add_argument("--skipped", action="store_true", help="list the skipped combinations and why")
+    variants_cmd.add_argument("--force", action="store_true", help="replace the --out and --manifest files")
     common(variants_cmd)
     variants_cmd.set_defaults(run=_variants)
 
@@ -923,11 +909,45 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     return status
 
 
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT, SIGTERM, SIGHUP: a running evaluation batch winds down (it gives what finished); else stop now."""
+    if not interrupt(signum):
+        raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps its files (a Unicode table cache) in a temporary folder, not in the working folder."""
+    import tempfile
+
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory", None)
+    with tempfile.TemporaryDirectory(prefix="cdspec-hypothesis-") as folder:
+        configuration.set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(before)
+
+
+def _still_working() -> bool:
+    """Whether a thread other than this one would hold the interpreter's exit."""
+    import threading
+
+    return any(t.is_alive() and not t.daemon and t is not threading.current_thread() for t in threading.enumerate())
+
+
 def run() -> None:
     """The console script: :func:`main` with the process's arguments, then exit.
 
-    A closed pipe (``cdspec show task.yaml | head``) or Ctrl-C ends quietly.
+    A closed pipe (``cdspec show task.yaml | head``) ends quietly. SIGINT
+    (Ctrl-C), SIGTERM and SIGHUP stop every server cdspec started, keep the
+    results that finished, and exit with 128 + the signal's number (130,
+    143, 129).
     """
+    handled = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    before = {signum: signal.signal(signum, _on_signal) for signum in handled}
     try:
         status = main()
         sys.stdout.flush()
@@ -935,6 +955,18 @@ def run() -> None:
         # Python's recipe: point stdout at devnull so the exit flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
-    except KeyboardInterrupt:
-        status = 130
+    except KeyboardInterrupt as exc:
+        status = 128 + getattr(exc, "signum", signal.SIGINT)
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"cdspec: {exc or 'interrupted by SIGINT'}\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        if _still_working():
+            # A job against a --base-url may still wait for its server: it must not hold the exit. Every
+            # server cdspec started is stopped and every result that finished is written by now.
+            os._exit(status)
+    finally:
+        for signum, handler in before.items():
+            if handler is not None:  # None: not set from Python, so nothing to restore
+                signal.signal(signum, handler)
     sys.exit(status)

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
+import json
 import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import _process
 from . import plans as _plans
 from ._frozen import FrozenDict, freeze, thaw
 from ._schemas import schema, schema_problems
@@ -47,7 +51,9 @@ from .model import Target, Task
 from .verify import CheckRegistry, Project, Status, VerifyReport, verify
 
 if TYPE_CHECKING:
+    import socket
     import subprocess
+    from concurrent.futures import Future
 
     from .cases.model import Case
     from .run import Report
@@ -56,6 +62,7 @@ __all__ = [
     "LABEL_NAME",
     "ConstraintOutcome",
     "Evaluation",
+    "Interrupted",
     "Job",
     "Server",
     "ServerError",
@@ -63,6 +70,7 @@ __all__ = [
     "append_results",
     "evaluate",
     "evaluate_many",
+    "interrupt",
     "load_results",
     "migrate_result",
     "serve",
@@ -75,6 +83,19 @@ DEFAULT_TIMEOUT = 30.0
 
 LOG_TAIL = 4000
 """Characters of a server's log quoted when it does not start."""
+
+GRACE = 5.0
+"""Seconds a server being stopped has between SIGTERM and SIGKILL (for it and everything it started)."""
+
+WIND_DOWN = 10.0
+"""Seconds an interrupted :func:`evaluate_many` waits for the evaluations in flight (then: recorded as interrupted)."""
+
+_PROBE = 2.0  # seconds one health request may take in all: connecting, sending, reading the status line
+
+# What a server inherits of cdspec's environment (docs/evaluate.md); LC_* too, and what pass_env names.
+_INHERITED = frozenset({"PATH", "HOME", "LANG", "TMPDIR"})
+
+_LOG = logging.getLogger(__name__)
 
 # Hypothesis runs one test at a time per thread but keeps state of its own
 # (registered backends, caches): cases are generated one task at a time.
@@ -91,6 +112,81 @@ _PLACEHOLDERS = ("port", "tmp", "project", "python")
 
 class ServerError(CdspecError):
     """A project's server could not be started or did not become healthy (the message quotes its log)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """:func:`evaluate_many` was stopped by a signal; raised after it gave every evaluation that finished.
+
+    ``signum`` is the signal (``signal.SIGINT`` for Ctrl-C). A subclass of
+    :class:`KeyboardInterrupt`, so code that lets Ctrl-C through lets this
+    through too.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {_signal_name(signum)}")
+        self.signum = signum
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _interruption(signum: int) -> str:
+    return f"interrupted by {_signal_name(signum)}: the server was stopped before this attempt finished"
+
+
+class _Batch:
+    """The servers of one :func:`evaluate_many` call, stopped together when it is interrupted.
+
+    :meth:`interrupt` runs in signal handlers, so nothing here takes a lock:
+    adding and removing are single list operations (atomic under the GIL),
+    and a server added after an interruption stops itself (see ``serve``).
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.servers: list[_Supervised] = []
+
+    def add(self, supervised: _Supervised) -> None:
+        self.servers.append(supervised)
+        if self.signum is not None:
+            supervised.terminate()
+
+    def discard(self, supervised: _Supervised) -> None:
+        with contextlib.suppress(ValueError):
+            self.servers.remove(supervised)
+
+    def interrupt(self, signum: int) -> bool:
+        """Stop every server of the batch; whether this is news (the batch was not interrupted before)."""
+        if self.signum is not None:
+            return False
+        self.signum = signum
+        for supervised in list(self.servers):
+            supervised.terminate()
+        return True
+
+
+_BATCH: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("cdspec_evaluate_batch", default=None)
+_BATCHES: list[_Batch] = []  # the evaluate_many calls running in this process, for interrupt()
+
+
+def interrupt(signum: int = signal.SIGINT) -> bool:
+    """Interrupt every :func:`evaluate_many` running in this process, as a signal handler would.
+
+    Their servers are stopped at once; each then gives the evaluations that
+    finished (those in flight end quickly or are recorded with an
+    ``interrupted`` error) and raises :class:`Interrupted`. Returns whether
+    there was one to interrupt (``False`` when all already were). Safe to
+    call from a signal handler: ``cdspec`` installs it for SIGINT, SIGTERM
+    and SIGHUP.
+    """
+    news = False
+    for batch in list(_BATCHES):
+        news = batch.interrupt(signum) or news
+    return news
 
 
 # --------------------------------------------------------------------------- the result
@@ -414,6 +510,8 @@ def _section(task: Task) -> dict[str, Any]:
         "env": dict(section.get("env", {})),
         "health": section.get("health", "/"),
         "timeout": float(section.get("timeout", DEFAULT_TIMEOUT)),
+        "pass_env": list(section.get("pass_env", [])),
+        "secrets": list(section.get("secrets", [])),
     }
 
 
@@ -431,137 +529,368 @@ def _fill(text: str, values: Mapping[str, str], where: str) -> str:
     return _PLACEHOLDER.sub(replace, text)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _filled(section: Mapping[str, Any], values: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The section's command and env with the placeholders replaced."""
+    command = [_fill(arg, values, f"command[{i}]") for i, arg in enumerate(section["command"])]
+    return command, {name: _fill(value, values, f"env.{name}") for name, value in section["env"].items()}
 
 
-def _log_tail(log: Path) -> str:
+def _server_environment(
+    section: Mapping[str, Any], filled: Mapping[str, str], port: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The server's environment, and the values no log or result may quote (by variable name).
+
+    The server gets only ``PATH``, ``HOME``, ``LANG``, ``LC_*`` and ``TMPDIR``
+    of cdspec's environment, the variables the section's ``pass_env`` names,
+    its ``env`` and the port variable. Values taken from cdspec's
+    environment (of at least four characters: ``C`` or ``1`` would blank a
+    log and are no secrets) and those of the variables ``secrets`` names are
+    the ones to redact.
+    """
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name in _INHERITED or name.startswith("LC_") or name in section["pass_env"]
+    }
+    env = {**inherited, **filled, section["port_env"]: str(port)}
+    secret = {name: value for name, value in inherited.items() if env[name] == value and len(value) >= 4}
+    secret.update({name: env[name] for name in section["secrets"] if env.get(name)})
+    return env, secret
+
+
+def _redact(text: str, secret: Mapping[str, str]) -> str:
+    """``text`` with each secret value replaced by ``<NAME>`` (the longest first)."""
+    for name, value in sorted(secret.items(), key=lambda item: -len(item[1])):
+        text = text.replace(value, f"<{name}>")
+    return text
+
+
+def _log_tail(log: Path, secret: Mapping[str, str]) -> str:
+    """The end of the server's log, secrets redacted (read with room for a secret cut by the tail's start)."""
+    margin = max((len(value.encode("utf-8")) for value in secret.values()), default=0)
     try:
-        data = log.read_bytes()
+        with log.open("rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - LOG_TAIL - margin))
+            data = file.read()
     except OSError:
         return "(no log)"
-    text = data[-LOG_TAIL:].decode("utf-8", "replace").strip()
-    return ("..." if len(data) > LOG_TAIL else "") + text if text else "(the log is empty)"
+    text = _redact(data.decode("utf-8", "replace"), secret)[-LOG_TAIL:].strip()
+    return ("..." if size > LOG_TAIL else "") + text if text else "(the log is empty)"
 
 
-def _answers(port: int, path: str) -> bool:
-    """Whether the server answers ``GET path`` with a status under 500 (not yet: ``False``)."""
-    import http.client
+_STATUS_LINE = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[ \r]")
 
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+
+def _answers(port: int, path: str, deadline: float) -> bool:
+    """Whether ``GET path`` gets a status under 500 before ``deadline`` and within 2 s (not yet: ``False``).
+
+    The time bound is on the whole request (connecting, sending, reading the
+    status line), not on each read, so a server that trickles bytes cannot
+    hold it.
+    """
+    import socket
+    from urllib.parse import quote
+
+    end = min(deadline, time.monotonic() + _PROBE)
+    target = quote(path, safe="/?&=%:@!$'()*+,;~-._")
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode("ascii")
+    data = b""
     try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read(65536)
-        return response.status < 500
-    except (OSError, http.client.HTTPException):
+        with socket.create_connection(("127.0.0.1", port), timeout=max(end - time.monotonic(), 0.001)) as sock:
+            sock.sendall(request)
+            while b"\n" not in data and len(data) < 65536:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                sock.settimeout(left)
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
         return False
-    finally:
-        connection.close()
+    match = _STATUS_LINE.match(data)
+    return match is not None and int(match.group(1)) < 500
 
 
-def _signal_group(process: subprocess.Popen[bytes], *, kill: bool) -> None:
-    """Terminate (or kill) the server's whole process group on POSIX, the process itself elsewhere."""
-    if os.name == "posix":
-        import signal
+class _Supervised:
+    """cdspec's side of a server's supervisor (``cdspec/_process.py`` run as a script)."""
 
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
-    elif process.poll() is None:  # pragma: no cover - Windows has no process groups to signal
-        process.kill() if kill else process.terminate()
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.server_pid: int | None = None
+        self.code: int | None = None
+        self.empty = False
+        self.stopped = False
+        self.interrupted = False
+        self._buffer = b""
+
+    @classmethod
+    def spawn(cls, log: Path, reservation: socket.socket) -> _Supervised:
+        """Start a supervisor (``python -I -S _process.py``, a session of its own), handing it ``reservation``."""
+        import subprocess
+
+        try:
+            with log.open("ab") as out:  # appended to, as the server's output is: neither overwrites the other
+                process = subprocess.Popen(
+                    [sys.executable, "-I", "-S", _process.__file__],
+                    env={},
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=out,
+                    start_new_session=True,
+                    pass_fds=(reservation.fileno(),),
+                )
+        except OSError as exc:
+            raise ServerError(f"cannot start the server's supervisor: {exc.strerror or exc}") from None
+        return cls(process)
+
+    def send(self, spec: Mapping[str, Any]) -> None:
+        assert self.process.stdin is not None
+        with contextlib.suppress(OSError):
+            self.process.stdin.write(json.dumps(spec).encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+
+    def read(self, timeout: float) -> list[str]:
+        """The lines the supervisor wrote, waiting at most ``timeout`` seconds for the first."""
+        import select
+
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        lines: list[str] = []
+        wait = max(timeout, 0.0)
+        while not self.stopped:
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.stopped = True
+                break
+            self._buffer += chunk
+            *done, self._buffer = self._buffer.split(b"\n")
+            lines.extend(line.decode("utf-8", "replace") for line in done)
+            wait = 0.0
+        for line in lines:
+            word, _, rest = line.partition(" ")
+            if word == "started":
+                self.server_pid = int(rest)
+            elif word == "exited":
+                self.code = int(rest)
+            elif word == "empty":
+                self.empty = True
+            elif word == "stopped":
+                self.stopped = True
+        return lines
+
+    def start(self, timeout: float, command: Sequence[str], root: str) -> None:
+        """Wait for the supervisor to have started the server; :class:`ServerError` when it could not."""
+        deadline = time.monotonic() + timeout
+        while self.server_pid is None:
+            for line in self.read(deadline - time.monotonic()):
+                if line.startswith("error "):
+                    raise ServerError(f"cannot run {command[0]!r} in {root}: {line[6:]}")
+            if self.server_pid is None and (self.stopped or time.monotonic() >= deadline):
+                raise ServerError(f"cannot run {command[0]!r} in {root}: its supervisor did not start it")
+
+    def terminate(self) -> None:
+        """Stop the server now (from a signal handler too: takes no lock)."""
+        self.interrupted = True
+        if self.process.returncode is None:
+            with contextlib.suppress(OSError):
+                self.process.send_signal(signal.SIGTERM)
+
+    def stop(self) -> None:
+        """Stop the server and everything it started, and wait until nothing of it is left."""
+        import subprocess
+
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # end of input: the supervisor stops the server's whole tree
+        try:
+            self.process.wait(timeout=GRACE + 10)
+        except subprocess.TimeoutExpired:  # the supervisor itself hangs: do its job roughly
+            pids = _process.descendants(self.process.pid)
+            self.process.kill()
+            if self.server_pid is not None:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.server_pid, signal.SIGKILL)
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            self.process.wait()
+        finally:
+            for stream in (self.process.stdout, self.process.stdin):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server (and what it started), kill what lingers, and reap it; also on Ctrl-C."""
-    import subprocess
-
-    try:
-        if process.poll() is None:
-            _signal_group(process, kill=False)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-    finally:
-        # Whatever is left of the group (the server of a wrapper script, say) is killed.
-        _signal_group(process, kill=True)
-        process.wait()
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], port: int, health: str, timeout: float, log: Path) -> None:
+def _wait_healthy(
+    supervised: _Supervised, port: int, health: str, *, timeout: float, log: Path, secret: Mapping[str, str]
+) -> None:
+    """Poll ``GET health`` until it answers below 500; :class:`ServerError` when the server ends or time is up."""
     deadline = time.monotonic() + timeout
     pause = 0.05
     while True:
-        code = process.poll()
-        if code is not None:
+        supervised.read(0)
+        if supervised.empty or supervised.stopped:
+            code = "?" if supervised.code is None else supervised.code
             raise ServerError(
-                f"the server exited with status {code} before answering GET {health}; its log:\n{_log_tail(log)}"
+                f"the server exited with status {code} before answering GET {health}; its log:\n"
+                f"{_log_tail(log, secret)}"
             )
-        if _answers(port, health):
+        if _answers(port, health, deadline):
             return
         if time.monotonic() >= deadline:
             raise ServerError(
                 f"the server did not answer GET {health} on port {port} within {timeout:g} s; its log:\n"
-                f"{_log_tail(log)}"
+                f"{_log_tail(log, secret)}"
             )
-        time.sleep(pause)
+        time.sleep(max(min(pause, deadline - time.monotonic()), 0))
         pause = min(pause * 1.5, 0.5)
+
+
+def _bring_up(
+    supervised: _Supervised,
+    port: int,
+    health: str,
+    *,
+    timeout: float,
+    spec: Mapping[str, Any],
+    secret: Mapping[str, str],
+    batch: _Batch | None,
+) -> None:
+    """Wait for the server to start, answer its health check and hold its port; :class:`ServerError` otherwise."""
+    try:
+        supervised.start(max(timeout, 10.0), spec["command"], spec["cwd"])
+        _wait_healthy(supervised, port, health, timeout=timeout, log=Path(spec["log"]), secret=secret)
+        problem = _foreign_listener(port, supervised.process.pid)
+        if problem is not None:
+            raise ServerError(problem)
+    except ServerError:  # stopped by an interruption meanwhile: that is what happened
+        if supervised.interrupted and batch is not None and batch.signum is not None:
+            raise ServerError(_interruption(batch.signum)) from None
+        raise
+
+
+def _foreign_listener(port: int, supervisor: int) -> str | None:
+    """Why the process listening on ``port`` is not the server's (``None`` when it is, or cannot be known).
+
+    Linux only: the listening socket's inode (``/proc/net/tcp*``) must be
+    open in a process below the server's supervisor (``/proc/PID/fd``).
+    Elsewhere this is logged as unchecked.
+    """
+    foreign: set[int] = set()
+    for attempt in range(5):  # a server reloading or forking right then is looked at again, not failed
+        time.sleep(0.1 * attempt)
+        inodes = _process.listening_inodes(port)
+        if inodes is None:
+            _LOG.warning("cannot confirm that port %d is held by the server's processes: no /proc/net/tcp", port)
+            return None
+        tree = _process.descendants(supervisor)
+        foreign = inodes - {inode for held in _process.socket_holders(inodes, tree).values() for inode in held}
+        if inodes and not foreign:
+            return None
+    if not foreign:
+        return f"nothing listens on 127.0.0.1:{port} any more, though GET was answered there"
+    holders = _process.socket_holders(foreign, sorted(_all_pids()))
+    who = (
+        ", ".join(f"pid {pid} ({_process.command_line(pid)[:200]})" for pid in sorted(holders))
+        or "a process cdspec cannot see"
+    )
+    return (
+        f"port {port} is answered by {who}, not by the server's processes: another program took the port "
+        "before the server could bind it, so this attempt was not scored"
+    )
+
+
+def _all_pids() -> list[int]:
+    try:
+        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
 
 
 @contextlib.contextmanager
 def serve(task: Task, project: str | os.PathLike[str], *, timeout: float | None = None) -> Iterator[Server]:
     """Start ``project``'s server as ``task``'s ``server:`` section says; stopped when the block ends.
 
-    The command runs in the project directory without a shell, with the
-    process environment plus the section's ``env`` and the port variable
-    (``port_env``, default ``PORT``) set to a free loopback port.
-    ``{port}``, ``{tmp}`` (a fresh directory, removed afterwards),
-    ``{project}`` and ``{python}`` (this interpreter) are replaced in the
-    command and the env values. ``GET health`` is polled until it answers
-    below 500, for ``timeout`` seconds (default: the section's, else 30).
+    The command runs in the project directory without a shell, in a session
+    of its own under a small supervisor process, with a minimal environment:
+    ``PATH``, ``HOME``, ``LANG``, ``LC_*`` and ``TMPDIR`` of this process,
+    the variables the section's ``pass_env`` names, its ``env``, and the
+    port variable (``port_env``, default ``PORT``) set to a loopback port
+    that no other server of this process holds (reserved until just before
+    the start). ``{port}``, ``{tmp}`` (a fresh directory, removed
+    afterwards), ``{project}`` and ``{python}`` (this interpreter) are
+    replaced in the command and the env values. ``GET health`` is polled
+    until it answers below 500, for ``timeout`` seconds in all (default: the
+    section's, else 30); then the process listening on the port must be one
+    of the server's (Linux).
 
-    The server is always stopped (its process group terminated, then killed
-    if it lingers), also on an exception or Ctrl-C. Raises
-    :class:`ServerError`, quoting the end of its log, when it exits or does
-    not answer in time, and :class:`~cdspec.CdspecError` when the task has no
-    ``server:`` section.
+    The server is always stopped with everything it started, also what
+    called ``setsid`` or daemonized (on Linux the supervisor is a child
+    subreaper): SIGTERM, then SIGKILL after :data:`GRACE` seconds; also on
+    an exception, Ctrl-C, or when cdspec itself is killed. Raises
+    :class:`ServerError`, quoting the end of its log with the values of
+    inherited and ``secrets`` variables redacted, when it cannot be run,
+    exits or does not answer in time, and :class:`~cdspec.CdspecError` when
+    the task has no ``server:`` section.
     """
-    import subprocess
-
     section = _section(task)
     root = Path(project).absolute()
     if not root.is_dir():
         raise CdspecError(f"{os.fspath(project)}: not a directory")
+    if os.name != "posix":  # pragma: no cover - the supervisor needs POSIX sessions and pipes
+        raise CdspecError("starting a server needs a POSIX system; start it yourself and give its base_url")
     limit = section["timeout"] if timeout is None else timeout
+    batch = _BATCH.get()
+    if batch is not None and batch.signum is not None:
+        raise ServerError(_interruption(batch.signum))
     scratch = tempfile.mkdtemp(prefix="cdspec-server-")
+    port: int | None = None
     try:
-        port = _free_port()
-        values = {"port": str(port), "tmp": scratch, "project": str(root), "python": sys.executable}
-        command = [_fill(arg, values, f"command[{i}]") for i, arg in enumerate(section["command"])]
-        env = {name: _fill(value, values, f"env.{name}") for name, value in section["env"].items()}
-        env[section["port_env"]] = str(port)
-        log = Path(scratch, "server.log")
         try:
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    command,
-                    cwd=root,
-                    env={**os.environ, **env},
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=os.name == "posix",
-                )
+            reservation = _process.reserve_port()
         except OSError as exc:
-            raise ServerError(f"cannot run {command[0]!r} in {root}: {exc.strerror or exc}") from None
+            raise ServerError(f"no free loopback port: {exc.strerror or exc}") from None
+        port = int(reservation.getsockname()[1])
+        with reservation:
+            values = {"port": str(port), "tmp": scratch, "project": str(root), "python": sys.executable}
+            command, filled = _filled(section, values)
+            env, secret = _server_environment(section, filled, port)
+            log = Path(scratch, "server.log")
+            supervised = _Supervised.spawn(log, reservation)
+            spec: dict[str, Any] = {
+                "command": command,
+                "cwd": str(root),
+                "env": env,
+                "log": str(log),
+                "scratch": scratch,
+            }
+            spec.update(grace=GRACE, reservation=reservation.fileno())  # its number in the supervisor too
         try:
-            _wait_healthy(process, port, section["health"], limit, log)
-            yield Server(f"http://127.0.0.1:{port}", env, process.pid, str(log))
+            if batch is not None:
+                batch.add(supervised)
+            supervised.send(spec)
+            _bring_up(supervised, port, section["health"], timeout=limit, spec=spec, secret=secret, batch=batch)
+            yield Server(
+                f"http://127.0.0.1:{port}",
+                {**filled, section["port_env"]: str(port)},
+                supervised.server_pid or 0,
+                str(log),
+            )
+            if supervised.interrupted and batch is not None and batch.signum is not None:
+                raise ServerError(_interruption(batch.signum))
         finally:
-            _stop(process)
+            if batch is not None:
+                batch.discard(supervised)
+            supervised.stop()
     finally:
+        if port is not None:
+            _process.release_port(port)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -651,9 +980,9 @@ def evaluate(
                         )
                     finally:
                         _LOG.info("server stopping: pid %d for %s", server.pid, root)
-            except ServerError as exc:
+            except ServerError as exc:  # it did not start, or was interrupted: no assertions to count
                 _LOG.info("server failed for %s: %s", root, str(exc).splitlines()[0])
-                error = str(exc)
+                ran, error = None, str(exc)
         else:
             ran = run_cases(cases, base_url=base_url, app=app, env=env)
     return Evaluation(
@@ -743,25 +1072,104 @@ def evaluate_many(
     ``2 * workers`` jobs are in flight: a long iterable of jobs is consumed
     as results are taken. An exception of a job (bad input) is raised when
     its evaluation is reached; the jobs not yet started are cancelled.
+
+    When :func:`interrupt` is called (``cdspec`` does on SIGINT, SIGTERM
+    and SIGHUP), the running servers are stopped at once and no further job
+    starts; the evaluations that finished still come, in order, those in
+    flight too (the interrupted ones with an ``error`` saying so, after at
+    most :data:`WIND_DOWN` seconds), and then :class:`Interrupted` is
+    raised. Ctrl-C in the consuming thread (a ``KeyboardInterrupt`` raised
+    here) stops the running servers as well.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise CdspecError(f"workers must be a positive integer, got {workers!r}")
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     made: dict[tuple[int, int], tuple[Task, tuple[Case, ...]]] = {}
-    pending: collections.deque[Future[Evaluation]] = collections.deque()
+    pending: collections.deque[tuple[Job, Future[Evaluation]]] = collections.deque()
     window = 2 * workers
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdspec-evaluate") as pool:
+    batch = _Batch()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdspec-evaluate")
+    _BATCHES.append(batch)
+    try:
+        for job in jobs:
+            if batch.signum is not None:
+                break
+            ready = _with_cases(job, made)
+            context = contextvars.copy_context()  # the job's servers join this batch
+            context.run(_BATCH.set, batch)
+            pending.append((ready, pool.submit(context.run, ready.run, checks=checks)))
+            while len(pending) >= window and batch.signum is None:
+                evaluation = _next(pending, batch)
+                if evaluation is not None:
+                    yield evaluation
+        while pending and batch.signum is None:
+            evaluation = _next(pending, batch)
+            if evaluation is not None:
+                yield evaluation
+        if batch.signum is not None:
+            yield from _wind_down(pending, batch.signum)
+            raise Interrupted(batch.signum)
+    except BaseException:
+        batch.interrupt(signal.SIGINT)  # Ctrl-C, an error, or the consumer stopped: no server outlives the call
+        raise
+    finally:
+        _BATCHES.remove(batch)
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=batch.signum is None, cancel_futures=True)
+
+
+def _next(pending: collections.deque[tuple[Job, Future[Evaluation]]], batch: _Batch) -> Evaluation | None:
+    """The first pending job's evaluation; ``None`` when the batch is interrupted before it is there."""
+    _, future = pending[0]
+    while True:
         try:
-            for job in jobs:
-                pending.append(pool.submit(_with_cases(job, made).run, checks=checks))
-                while len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+            evaluation = future.result(timeout=0.25)
+        except TimeoutError:
+            if batch.signum is not None:
+                return None
+            continue
+        except BaseException:
+            if future.done():
+                pending.popleft()
+            raise
+        pending.popleft()
+        return evaluation
+
+
+def _wind_down(pending: collections.deque[tuple[Job, Future[Evaluation]]], signum: int) -> Iterator[Evaluation]:
+    """After an interruption: what finishes within :data:`WIND_DOWN` seconds, the rest recorded as interrupted."""
+    deadline = time.monotonic() + WIND_DOWN
+    while pending:
+        job, future = pending[0]
+        if future.cancel():  # not started, nor is any job after it
+            return
+        try:
+            evaluation = future.result(timeout=max(deadline - time.monotonic(), 0))
+        except TimeoutError:
+            evaluation = _interrupted(job, signum)
+        except Exception:  # bad input of a job: the interruption is what is reported now
+            pending.popleft()
+            continue
+        pending.popleft()
+        yield evaluation
+
+
+def _interrupted(job: Job, signum: int) -> Evaluation:
+    """A job that was still running when the wind-down ended: recorded, with no outcome, as interrupted."""
+    active = job.task if job.depth is None else job.task.at_depth(job.depth)
+    return Evaluation(
+        task_id=job.task.id,
+        variant_id=job.variant_id,
+        attempt=job.attempt,
+        depth=active.depth,
+        layers=[layer.name for layer in active.stack],
+        target=job.task.target,
+        project=job.project,
+        constraints=(),
+        error=f"interrupted by {_signal_name(signum)} before this attempt finished",
+    )
 
 
 # --------------------------------------------------------------------------- a plan's attempts
@@ -963,6 +1371,7 @@ def demo(
     seed: int = 0,
     n: int | None = None,
     progress: Callable[[Iterator[Evaluation], int], Iterable[Evaluation]] | None = None,
+    force: bool = False,
 ) -> tuple[Evaluation, ...]:
     """The bundled library example end to end; the evaluations it wrote to ``out/results.jsonl``.
 
@@ -972,16 +1381,20 @@ def demo(
     copies under ``out/projects/``), starts each backend on loopback with
     its own SQLite file and runs the cases (``workers`` at a time), and
     scores each project at every depth: the prompt of depth K is one variant
-    (its id), the three projects are its attempts 1 to 3. ``results.jsonl``
-    is written afresh. ``progress(evaluations, total)`` may wrap the
-    backends' evaluations as they come (a progress bar). Raises
-    :class:`~cdspec.CdspecError` when the examples or the reference
-    backend's packages are missing.
+    (its id), the three projects are its attempts 1 to 3.
+    ``progress(evaluations, total)`` may wrap the backends' evaluations as
+    they come (a progress bar). Raises :class:`~cdspec.CdspecError` when the
+    examples or the reference backend's packages are missing, and before
+    writing anything when one of those files or folders exists in ``out``
+    already, unless ``force`` (then they are replaced, each atomically;
+    nothing else in ``out`` is touched). Interrupted (:class:`Interrupted`),
+    it writes the results of the attempts that finished and raises.
     """
     import importlib.util
 
+    from ._write import check_output, replacing_folder, write_text
     from .cases import generate_cases
-    from .load import dump_cases, load_task
+    from .load import _jsonl_line, dump_cases, load_task
     from .plans import variant_id
     from .prompts import render
 
@@ -993,37 +1406,46 @@ def demo(
         )
     task = load_task(examples / "task.yaml")
     folder = Path(out)
+    hint = "--force (force=True)"
+    patches = sorted((examples / "broken").glob("*.patch"))
+    prompts = [folder / "prompts" / f"depth-{depth}.md" for depth in range(task.depth + 1)]
+    copies = [folder / "projects" / patch.stem for patch in patches]
+    results = folder / "results.jsonl"
+    for path in (*prompts, folder / "cases.jsonl", *copies, results):
+        check_output(path, force=force, hint=hint)  # all checked before anything is written
     try:
         (folder / "prompts").mkdir(parents=True, exist_ok=True)
-        for depth in range(task.depth + 1):
-            (folder / "prompts" / f"depth-{depth}.md").write_text(
-                str(render(task, depth=depth)), encoding="utf-8", newline=""
-            )
-        cases = generate_cases(task, n=n, seed=seed)
-        (folder / "cases.jsonl").write_text(dump_cases(cases), encoding="utf-8", newline="")
-        projects = [str(examples / "reference")]
-        broken = folder / "projects"
-        for patch in sorted((examples / "broken").glob("*.patch")):
-            copy = broken / patch.stem
-            if copy.exists():
-                shutil.rmtree(copy)
-            projects.append(str(patched_copy(examples / "reference", patch.read_text(encoding="utf-8"), copy)))
-        results = folder / "results.jsonl"
-        results.unlink(missing_ok=True)
+        (folder / "projects").mkdir(exist_ok=True)
     except OSError as exc:
         raise CdspecError(f"{folder}: cannot write the demo's files: {exc.strerror or exc}") from None
+    for depth, prompt in enumerate(prompts):
+        write_text(prompt, str(render(task, depth=depth)), force=force, hint=hint)
+    cases = generate_cases(task, n=n, seed=seed)
+    write_text(folder / "cases.jsonl", dump_cases(cases), force=force, hint=hint)
+    projects = [str(examples / "reference")]
+    for patch, copy in zip(patches, copies, strict=True):
+        with replacing_folder(copy, force=force, hint=hint) as building:
+            patched_copy(examples / "reference", patch.read_text(encoding="utf-8"), building)
+        projects.append(str(copy))
     jobs = [
         Job(task=task, project=project, start=True, cases=cases, attempt=i) for i, project in enumerate(projects, 1)
     ]
+    whole: list[Evaluation] = []
+    stopped: Interrupted | None = None
     running = evaluate_many(jobs, workers=workers)
-    whole = list(running if progress is None else progress(running, len(jobs)))
+    try:
+        whole.extend(running if progress is None else progress(running, len(jobs)))
+    except Interrupted as exc:  # whole holds what finished: those are written, then the interruption goes on
+        stopped = exc
     evaluations = []
-    views = [Project.from_directory(project) for project in projects]
+    views = {project: Project.from_directory(project) for project in projects}
     for depth in range(task.depth + 1):
         layers = [layer.name for layer in task.at_depth(depth).stack]
         variant = variant_id(task.id, layers, task.target, template="default", format="markdown", contract="verbatim")
-        for evaluation, view in zip(whole, views, strict=True):
-            scored = _at_depth(evaluation, task, view, depth)
+        for evaluation in whole:
+            scored = _at_depth(evaluation, task, views[evaluation.project], depth)
             evaluations.append(attrs.evolve(scored, variant_id=variant))
-    append_results(results, evaluations)
+    write_text(results, "".join(_jsonl_line(e.to_data()) + "\n" for e in evaluations), force=True)
+    if stopped is not None:
+        raise stopped
     return tuple(evaluations)

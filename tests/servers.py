@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import socketserver
 import subprocess
@@ -85,3 +86,15 @@ def read_request(conn: socket.socket, *, timeout: float = 2) -> bytes:
             break
         data += chunk
     return data
+
+
+def gone(pid: int) -> bool:
+    """True when ``pid`` names no process (or only a zombie nobody has reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True

@@ -133,9 +133,18 @@ def test_demo_renders_generates_starts_evaluates_and_reports(tmp_path: Path) -> 
     assert len({e.variant_id for e in results}) == 8  # one variant per depth, three attempts each
     assert "Decay by depth (24 results in" in out
     assert "| depth |" in out
-    # Run again into the same folder: the results are written afresh, not appended.
-    assert _cli("demo", "--out", str(out_dir), "--n", "2", "--workers", "1")[0] == 0
+    # Run again into the same folder: refused, nothing touched; with --force the demo's files are written afresh.
+    (out_dir / "projects" / "mine").mkdir()
+    before = (out_dir / "results.jsonl").read_bytes()
+    status, out, err = _cli("demo", "--out", str(out_dir), "--n", "2", "--workers", "1")
+    assert (status, out) == (1, "")
+    assert "exists; give --force (force=True) to replace it" in err
+    assert (out_dir / "results.jsonl").read_bytes() == before
+    assert _cli("demo", "--out", str(out_dir), "--n", "2", "--workers", "1", "--force")[0] == 0
     assert len(load_results(out_dir / "results.jsonl")) == 24
+    assert (out_dir / "results.jsonl").read_bytes() != before  # 2 cases, not 12
+    assert (out_dir / "projects" / "mine").is_dir()  # not the demo's: left alone
+    assert not list(out_dir.rglob(".*.tmp*"))  # no temporary file or folder left
 
 
 def test_demo_without_the_examples_says_to_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,6 +37,8 @@ from cdspec.evaluate import (
 )
 from cdspec.verify import Status
 
+from .servers import gone as _gone
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "examples" / "library"
 REFERENCE = LIBRARY / "reference"
@@ -64,19 +66,6 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference_evaluation(task: cdspec.Task, cases: tuple[Case, ...]) -> Evaluation:
     return evaluate(task, REFERENCE, start=True, cases=cases, variant_id="v-ref", attempt=2)
-
-
-def _gone(pid: int) -> bool:
-    """True when ``pid`` names no process (or only a zombie nobody has reaped yet)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 def _with_server(task: cdspec.Task, **section: object) -> cdspec.Task:
