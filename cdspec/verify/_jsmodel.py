@@ -423,6 +423,30 @@ def _record(
 # --------------------------------------------------------------------------- Express
 
 
+#: The local name given to a router exported as ``export default Router()...``.
+_DEFAULT = "<default export>"
+
+
+def _router_factory(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
+    """At ``j``, ``express()``, ``Router()``, ``express.Router()``, ``new Router()`` or ``new Hono()``:
+    (kind, index of its closing parenthesis); else None."""
+    if _is(tokens, j, "name", "new"):
+        j += 1
+    if _is(tokens, j, "name", "express") and _is(tokens, j + 1, "punct", "(") and _is(tokens, j + 2, "punct", ")"):
+        return "app", j + 2
+    for k in range(j, min(j + 8, len(tokens) - 1)):  # Router(), express.Router(), require('express').Router()
+        if _is(tokens, k, "punct", ";") or _is(tokens, k, "punct", "=>"):
+            break
+        if _is(tokens, k, "name", "Router") and _is(tokens, k + 1, "punct", "("):
+            return "router", _skip_balanced(tokens, k + 2)
+    if _is(tokens, j, "name", "Hono") and (_is(tokens, j + 1, "punct", "(") or _is(tokens, j + 1, "punct", "<")):
+        k = j + 1
+        while k < len(tokens) and not _is(tokens, k, "punct", "("):
+            k += 1
+        return "hono", _skip_balanced(tokens, k + 1)
+    return None
+
+
 def _exported(tokens: Sequence[Token]) -> dict[str, str]:
     """Export name -> local variable: ``module.exports = x`` / ``export default x`` give ``default``."""
     out: dict[str, str] = {}
@@ -447,7 +471,8 @@ def _exported(tokens: Sequence[Token]) -> dict[str, str]:
             if _is(tokens, i + 4, "name") and not _is(tokens, i - 1, "punct", "."):
                 out[tokens[i + 2].value] = tokens[i + 4].value
         elif token.value == "export" and _is(tokens, i + 1, "name", "default") and _is(tokens, i + 2, "name"):
-            out["default"] = tokens[i + 2].value
+            head = _router_factory(tokens, i + 2)
+            out["default"] = _DEFAULT if head is not None else tokens[i + 2].value
         elif (
             token.value == "export"
             and _is(tokens, i + 1, "name")
@@ -514,29 +539,27 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     """
     sources = list(sources)
     texts = texts or {}
-    routers: dict[tuple[str, str], str] = {}  # (path, var) -> 'app' | 'router'
+    routers: dict[tuple[str, str], str] = {}  # (path, var) -> 'app' | 'router' | 'hono'
     exports: dict[str, dict[str, str]] = {}
     bindings: dict[str, dict[str, tuple[str, str]]] = {}
+    # mounts: child -> [(parent, prefix)]; filled by declarations (basePath) and by use()/route() calls
+    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    chains: list[tuple[str, tuple[str, str], int]] = []  # (file, owner, index of the factory's ')') to read on
     for source in sources:
         tokens = source.tokens
         exports[source.path] = _exported(tokens)
         bindings[source.path] = _bindings(tokens)
         for i, token in enumerate(tokens):
-            if token.kind == "name" and _is(tokens, i + 1, "punct", "=") and i + 2 < len(tokens):
-                j = i + 2
-                if _is(tokens, j, "name", "new"):
-                    j += 1
-                name = tokens[j].value if tokens[j].kind == "name" else ""
-                if name == "express" and _is(tokens, j + 1, "punct", "(") and _is(tokens, j + 2, "punct", ")"):
-                    routers[(source.path, token.value)] = "app"
-                    continue
-                # Router(), express.Router(), require('express').Router()
-                for k in range(j, min(j + 8, len(tokens) - 1)):
-                    if _is(tokens, k, "punct", ";") or _is(tokens, k, "punct", "=>"):
-                        break
-                    if _is(tokens, k, "name", "Router") and _is(tokens, k + 1, "punct", "("):
-                        routers[(source.path, token.value)] = "router"
-                        break
+            declared = token.kind == "name" and _is(tokens, i + 1, "punct", "=") and i + 2 < len(tokens)
+            default = _is(tokens, i, "name", "export") and _is(tokens, i + 1, "name", "default")
+            if not (declared or default):
+                continue
+            factory = _router_factory(tokens, i + 2)
+            if factory is None:
+                continue
+            name = token.value if declared else _DEFAULT
+            routers[(source.path, name)] = factory[0]
+            chains.append((source.path, (source.path, name), factory[1] + 1))
 
     def resolve_name(path: str, name: str, seen: int = 0) -> tuple[str, str] | None:
         if (path, name) in routers:
@@ -552,8 +575,63 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             return None
         return resolve_name(target, local, seen + 1)
 
-    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
     raw: list[tuple[tuple[str, str], str, str, str, int]] = []  # owner, method, path, file, line
+    by_path = {source.path: source for source in sources}
+
+    def child_of(path: str, tokens: Sequence[Token], k: int) -> tuple[str, str] | None:
+        """The router an argument at ``k`` names: a name, ``require('./x')``, ``x.routes()``."""
+        if _is(tokens, k, "name", "require") and _is(tokens, k + 2, "string"):
+            target = resolve(path, tokens[k + 2].value)
+            local = exports.get(target or "", {}).get("default")
+            return resolve_name(target, local) if target and local else None
+        if _is(tokens, k, "name"):
+            return resolve_name(path, tokens[k].value)
+        return None
+
+    def mount(path: str, tokens: Sequence[Token], owner: tuple[str, str], method: str, i: int) -> None:
+        """``owner.use([prefix,] ...routers)``, Hono ``owner.route(prefix, app)``, ``basePath``; ``i`` at ``(``."""
+        prefix = ""
+        k = i + 1
+        if _is(tokens, k, "string") and _is(tokens, k + 1, "punct", ","):
+            prefix = tokens[k].value
+            k += 2
+        elif method != "use":
+            return
+        while k < len(tokens):
+            child = child_of(path, tokens, k)
+            if child is not None and child != owner:
+                mounts.setdefault(child, []).append((owner, prefix))
+            k = _skip_balanced(tokens, k)
+            if not _is(tokens, k, "punct", ","):
+                break
+            k += 1
+
+    def calls(path: str, tokens: Sequence[Token], owner: tuple[str, str], k: int) -> None:
+        """Read ``.get(...)``, ``.use(...)``, ``.route(...)``, ``.basePath(...)`` chained from ``k``."""
+        while _is(tokens, k, "punct", ".") and _is(tokens, k + 1, "name") and _is(tokens, k + 2, "punct", "("):
+            method = tokens[k + 1].value
+            if method == "basePath" and _is(tokens, k + 3, "string"):
+                based = (path, f"{owner[1]}@{tokens[k + 1].line}")
+                routers[based] = routers.get(owner, "hono")
+                mounts.setdefault(based, []).append((owner, tokens[k + 3].value))
+                owner = based
+            elif method in {"use", "route"} and not (method == "route" and _is(tokens, k + 4, "punct", ")")):
+                mount(path, tokens, owner, method, k + 2)
+            elif method in _METHODS and _is(tokens, k + 3, "string") and not _is(tokens, k + 4, "punct", ")"):
+                raw.append((owner, method, tokens[k + 3].value, path, tokens[k + 1].line))
+            elif method == "route" and _is(tokens, k + 3, "string"):
+                route_path = tokens[k + 3].value
+                j = k + 5
+                while _is(tokens, j, "punct", ".") and _is(tokens, j + 1, "name") and _is(tokens, j + 2, "punct", "("):
+                    if tokens[j + 1].value in _METHODS:
+                        raw.append((owner, tokens[j + 1].value, route_path, path, tokens[j + 1].line))
+                    j = _skip_balanced(tokens, j + 3) + 1
+                k = j
+                continue
+            k = _skip_balanced(tokens, k + 3) + 1
+
+    for file, head, k in chains:
+        calls(file, by_path[file].tokens, head, k)
     for source in sources:
         tokens = source.tokens
         for i, token in enumerate(tokens):
@@ -564,32 +642,14 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             owner = resolve_name(source.path, token.value)
             if owner is None:
                 continue
-            method = tokens[i + 2].value
-            if not _is(tokens, i + 3, "punct", "("):
+            if _is(tokens, i - 1, "punct", "=") and _is(tokens, i - 2, "name") and tokens[i + 2].value == "basePath":
+                # const api = app.basePath('/api'): a new router under app
+                if _is(tokens, i + 4, "string"):
+                    based = (source.path, tokens[i - 2].value)
+                    routers[based] = routers.get(owner, "hono")
+                    mounts.setdefault(based, []).append((owner, tokens[i + 4].value))
                 continue
-            if method == "use" and _is(tokens, i + 4, "string") and _is(tokens, i + 5, "punct", ","):
-                prefix = tokens[i + 4].value
-                k = i + 6
-                child: tuple[str, str] | None = None
-                if _is(tokens, k, "name", "require") and _is(tokens, k + 2, "string"):
-                    target = resolve(source.path, tokens[k + 2].value)
-                    local = exports.get(target or "", {}).get("default")
-                    child = resolve_name(target, local) if target and local else None
-                elif _is(tokens, k, "name"):
-                    child = resolve_name(source.path, tokens[k].value)
-                if child is not None:
-                    mounts.setdefault(child, []).append((owner, prefix))
-            elif method in _METHODS and _is(tokens, i + 4, "string"):
-                if method == "get" and _is(tokens, i + 5, "punct", ")"):
-                    continue  # app.get('setting')
-                raw.append((owner, method, tokens[i + 4].value, source.path, tokens[i + 2].line))
-            elif method == "route" and _is(tokens, i + 4, "string") and _is(tokens, i + 5, "punct", ")"):
-                path = tokens[i + 4].value
-                k = i + 6
-                while _is(tokens, k, "punct", ".") and _is(tokens, k + 1, "name") and _is(tokens, k + 2, "punct", "("):
-                    if tokens[k + 1].value in _METHODS:
-                        raw.append((owner, tokens[k + 1].value, path, source.path, tokens[k + 1].line))
-                    k = _skip_balanced(tokens, k + 3) + 1
+            calls(source.path, tokens, owner, i + 1)
 
     def prefixes(key: tuple[str, str], seen: frozenset[tuple[str, str]]) -> list[str]:
         places = mounts.get(key)
@@ -606,8 +666,8 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     for owner, method, path, file, line in raw:
         text = _line(texts.get(file, ()), line)
         verb = "*" if method == "all" else method.upper()
-        for head in prefixes(owner, frozenset({owner})):
-            routes.append(Route(verb, join_paths(head, path), file, line, text))
+        for prefix in prefixes(owner, frozenset({owner})):
+            routes.append(Route(verb, join_paths(prefix, path), file, line, text))
     return sorted(set(routes), key=lambda r: (r.file, r.line, r.method, r.path))
 
 

@@ -762,8 +762,17 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _is_django_model(node: ast.ClassDef) -> bool:
-    return any(dotted(b) in {"models.Model", "Model", "django.db.models.Model"} for b in node.bases) and any(
+#: Django's own model bases a project's models derive from.
+_DJANGO_BASES = {"models.Model", "Model", "django.db.models.Model", "AbstractUser", "AbstractBaseUser"}
+
+
+def _is_django_model(node: ast.ClassDef, project_models: frozenset[str] = frozenset()) -> bool:
+    """A class deriving from Django's ``Model`` (or ``AbstractUser``...), directly or through
+    ``project_models`` (the project's own Django models, abstract ones included), with a field."""
+    bases = {dotted(b) for b in node.bases}
+    if bases & project_models or (bases & {"AbstractUser", "AbstractBaseUser"}):
+        return True
+    return any(dotted(b) in _DJANGO_BASES for b in node.bases) and any(
         (
             isinstance(value, ast.Call)
             and (dotted(value.func) or "").startswith("models.")
@@ -772,6 +781,18 @@ def _is_django_model(node: ast.ClassDef) -> bool:
         or (isinstance(value, ast.Call) and terminal(value.func) in _DJANGO_RELATIONS)
         for _, _, value, _ in _class_attributes(node)
     )
+
+
+def _django_abstract(node: ast.ClassDef) -> bool:
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            return any(n == "abstract" and bool_value(v) for n, _, v, _ in _class_attributes(stmt))
+    return False
+
+
+def bool_value(node: ast.AST | None) -> bool:
+    """Whether ``node`` is the literal ``True``."""
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 def _sqlalchemy_class(
@@ -930,11 +951,17 @@ def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]
     parsed: dict[str, tuple[str | None, bool, list[Column], list[Relation], Source, ast.ClassDef, str]] = {}
     backrefs: list[tuple[str, str, bool | None, int, str]] = []
     django_reverse: list[tuple[str, str, str, int, str]] = []
+    django: frozenset[str] = frozenset()
+    while True:  # the project's Django models, through its own (abstract) bases
+        more = frozenset(n for n, (_, node) in classes.items() if _is_django_model(node, django))
+        if more == django:
+            break
+        django = more
     for name, (source, node) in classes.items():
         lines = texts.get(source.path, ())
-        if _is_django_model(node):
+        if name in django:
             table, columns, relations, reverse = _django_class(node, enums, lines)
-            parsed[name] = (table, True, columns, relations, source, node, "django")
+            parsed[name] = (table, not _django_abstract(node), columns, relations, source, node, "django")
             django_reverse.extend((t, n, k, line, source.path) for t, n, k, line in reverse)
             continue
         table, is_model, columns, relations, refs = _sqlalchemy_class(node, enums, lines)
@@ -1068,7 +1095,7 @@ def normalise_path(path: str) -> str:
     ``/books/{bookId}``, ``/books/<int:book_id>``, ``/books/:bookId`` and
     ``^books/(?P<pk>\\d+)/$`` all become ``/books/{}``.
     """
-    text = path.replace("^", "").strip().removesuffix("$").replace("$/", "/")
+    text = re.sub(r"/?\?\$?$|\$$", "", path.replace("^", "").strip()).replace("$/", "/")
     text = "/" + "/".join(s.strip() for s in text.split("/") if s.strip())
     for pattern in _PARAM_PATTERNS:
         text = pattern.sub("{}", text)
@@ -1084,11 +1111,32 @@ class Route:
     file: str
     line: int
     text: str
+    #: When the route sits under a prefix that cannot be read statically: what
+    #: that prefix is and where (``settings.api_prefix at app/main.py:39``);
+    #: ``path`` is then only the part after it.
+    unresolved: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         """(method, normalised path)."""
         return self.method, normalise_path(self.path)
+
+
+#: Marks a prefix that cannot be read statically inside a joined prefix: ``\0what\0``.
+_UNKNOWN = "\0"
+
+
+def _unknown(what: str) -> str:
+    return f"{_UNKNOWN}{what}{_UNKNOWN}"
+
+
+def _split_unknown(prefix: str) -> tuple[str, str]:
+    """(known tail after the last unreadable part, description of that part) of a joined prefix."""
+    if _UNKNOWN not in prefix:
+        return prefix, ""
+    head, what, tail = prefix.rsplit(_UNKNOWN, 2)
+    del head
+    return tail or "", what
 
 
 def join_paths(*parts: str) -> str:
@@ -1126,6 +1174,110 @@ _ROUTER_FACTORIES = {
 }
 
 
+def _router_statements(tree: ast.Module) -> Iterator[ast.Assign | ast.AnnAssign]:
+    """Assignments of a call at module level and in module-level functions (app factories)."""
+    for stmt in tree.body:
+        body = stmt.body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) else [stmt]
+        for inner in body:
+            if isinstance(inner, ast.Assign | ast.AnnAssign) and isinstance(inner.value, ast.Call):
+                yield inner
+
+
+class _StringValues:
+    """Reads a route prefix written as an expression over names the project defines.
+
+    A literal, a module-level constant (of this module or imported), an
+    f-string or ``+`` over those, a router's own prefix (``bp.url_prefix``)
+    and an attribute whose name is given one string value by exactly one
+    class body of the project (``settings.api_prefix`` where a settings
+    class says ``api_prefix: str = "/api"``). Anything else is unreadable:
+    :meth:`prefix` then returns a marker naming the expression and its line.
+    """
+
+    def __init__(
+        self, sources: Sequence[Source], by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        self.by_module = by_module
+        self.bindings = bindings
+        self.routers: dict[tuple[str, str], str] = {}
+        self.router_of: Callable[[Source, ast.expr], tuple[str, str] | None] | None = None
+        self.constants: dict[tuple[str, str], str] = {}
+        attributes: dict[str, set[str]] = {}
+        for source in sources:
+            for stmt in source.tree.body:
+                for name, value in _string_assignments(stmt):
+                    self.constants[(source.module, name)] = value
+                if isinstance(stmt, ast.ClassDef):
+                    for inner in stmt.body:
+                        for name, value in _string_assignments(inner):
+                            attributes.setdefault(name, set()).add(value)
+        self.attributes = {name: next(iter(v)) for name, v in attributes.items() if len(v) == 1}
+
+    def value(self, source: Source, node: ast.AST, depth: int = 0) -> str | None:
+        """The string ``node`` evaluates to, when it can be read; else None."""
+        if depth > 8:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for part in node.values:
+                inner = part.value if isinstance(part, ast.FormattedValue) else part
+                text = self.value(source, inner, depth + 1)
+                if text is None:
+                    return None
+                parts.append(text)
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(source, node.left, depth + 1), self.value(source, node.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        name = dotted(node)
+        if name is None:
+            return None
+        if (source.module, name) in self.constants:
+            return self.constants[(source.module, name)]
+        head, _, rest = name.partition(".")
+        bound = self.bindings.get(source.module, {}).get(head)
+        full = (f"{bound}.{rest}" if rest else bound) if bound else f"{source.module}.{name}"
+        module, _, attr = full.rpartition(".")
+        if (module, attr) in self.constants:
+            return self.constants[(module, attr)]
+        if isinstance(node, ast.Attribute) and node.attr in {"url_prefix", "prefix"} and self.router_of is not None:
+            key = self.router_of(source, node.value)
+            router = self.routers.get(key) if key is not None else None
+            if router is not None and _UNKNOWN not in router:
+                return router
+        if "." in name:
+            return self.attributes.get(name.rsplit(".", 1)[1])
+        return None
+
+    def prefix(self, source: Source, node: ast.AST | None, call: ast.AST) -> str:
+        """The prefix ``node`` spells, or a marker describing it when it cannot be read."""
+        if node is None:
+            return ""
+        text = self.value(source, node)
+        if text is not None:
+            return text
+        what = ast.unparse(node) if isinstance(node, ast.expr) else "?"
+        return _unknown(f"`{_clip_text(what)}` at {source.path}:{getattr(call, 'lineno', '?')}")
+
+
+def _clip_text(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _string_assignments(stmt: ast.stmt) -> Iterator[tuple[str, str]]:
+    """``NAME = "text"`` / ``NAME: str = "text"``: (NAME, text)."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        value = string_value(stmt.value)
+        if value is not None:
+            yield stmt.targets[0].id, value
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+        value = string_value(stmt.value)
+        if value is not None:
+            yield stmt.target.id, value
+
+
 def _decorator_methods(call: ast.Call, attr: str) -> list[str]:
     if attr in HTTP_METHODS:
         return [attr.upper()]
@@ -1160,19 +1312,22 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
     by_module = {s.module: s for s in sources}
     routers: dict[tuple[str, str], _Router] = {}
     bindings = {s.module: import_bindings(s) for s in sources}
+    values = _StringValues(sources, by_module, bindings)
 
     for source in sources:
-        for stmt in source.tree.body:
-            if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Call):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                kind = _ROUTER_FACTORIES.get(terminal(stmt.value.func) or "")
-                if kind is None:
-                    continue
-                call = stmt.value
-                prefix = string_value(keyword(call, "url_prefix") or keyword(call, "prefix")) or ""
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        routers[(source.module, target.id)] = _Router(source.module, target.id, prefix, kind)
+        for stmt in _router_statements(source.tree):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            assert isinstance(stmt.value, ast.Call)  # noqa: S101  # _router_statements yields calls only
+            kind = _ROUTER_FACTORIES.get(terminal(stmt.value.func) or "")
+            if kind is None:
+                continue
+            call = stmt.value
+            prefix_node = keyword(call, "url_prefix") or keyword(call, "prefix")
+            prefix = values.prefix(source, prefix_node, call) if prefix_node is not None else ""
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    routers.setdefault((source.module, target.id), _Router(source.module, target.id, prefix, kind))
+    values.routers = {key: router.prefix for key, router in routers.items()}
 
     by_full: dict[str, tuple[str, str]] = {}
     for key in routers:
@@ -1205,6 +1360,7 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
                     return mod2, attr2
         return None
 
+    values.router_of = resolve
     # mounts: child -> list of (parent, prefix or None (keep own))
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str] | None, str | None]]] = {}
     for source in sources:
@@ -1212,17 +1368,21 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
             if not isinstance(call.func, ast.Attribute):
                 continue
             call_name = call.func.attr
-            if call_name in {"register_blueprint", "include_router"} and call.args:
-                child = resolve(source, call.args[0])
+            if call_name in {"register_blueprint", "include_router"}:
+                child_node = call.args[0] if call.args else keyword(call, "blueprint") or keyword(call, "router")
+                child = resolve(source, child_node) if child_node is not None else None
                 parent = resolve(source, call.func.value)
-                mount_prefix = string_value(keyword(call, "url_prefix") or keyword(call, "prefix"))
+                prefix_node = keyword(call, "url_prefix") or keyword(call, "prefix")
+                mount_prefix = values.prefix(source, prefix_node, call) if prefix_node is not None else None
                 if child is not None:
                     mounts.setdefault(child, []).append((parent, mount_prefix))
-            elif call_name == "add_subapp" and len(call.args) >= 2:
-                child = resolve(source, call.args[1])
+            elif call_name in {"add_subapp", "mount"}:
+                path_node = call.args[0] if call.args else keyword(call, "prefix") or keyword(call, "path")
+                app_node = call.args[1] if len(call.args) >= 2 else keyword(call, "subapp") or keyword(call, "app")
+                child = resolve(source, app_node) if app_node is not None else None
                 parent = resolve(source, call.func.value)
                 if child is not None:
-                    mounts.setdefault(child, []).append((parent, string_value(call.args[0]) or ""))
+                    mounts.setdefault(child, []).append((parent, values.prefix(source, path_node, call)))
 
     def prefixes(key: tuple[str, str], seen: frozenset[tuple[str, str]]) -> list[str]:
         router = routers[key]
@@ -1247,7 +1407,8 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
         text = _line_text(texts.get(source.path, ()), line)
         heads = prefixes(owner, frozenset({owner})) if owner is not None and owner in routers else [""]
         for head in heads:
-            routes.append(Route(method, join_paths(head, path), source.path, line, text))
+            known, unresolved = _split_unknown(head)
+            routes.append(Route(method, join_paths(known, path), source.path, line, text, unresolved))
 
     for source in sources:
         for node in source.nodes((ast.FunctionDef, ast.AsyncFunctionDef, ast.Call)):
@@ -1337,19 +1498,107 @@ def _view_methods(
                         return [m.upper() for m in methods]
             return ["*"]
         if isinstance(stmt, ast.ClassDef) and stmt.name == attr:
-            methods = [
-                f.name.upper()
-                for f in stmt.body
-                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in HTTP_METHODS
-            ]
-            if any(
-                f.name in {"list", "create", "retrieve", "update", "partial_update", "destroy"}
-                for f in stmt.body
-                if isinstance(f, ast.FunctionDef)
-            ):
-                return ["*"]
+            collection, detail = _class_view_methods(stmt)
+            methods = sorted(set(collection) | set(detail))
             return methods or ["*"]
     return ["*"]
+
+
+#: Django REST framework actions of its generic views, viewsets and mixins.
+_DRF_ACTIONS = {
+    "ListAPIView": {"list"},
+    "CreateAPIView": {"create"},
+    "RetrieveAPIView": {"retrieve"},
+    "UpdateAPIView": {"update"},
+    "DestroyAPIView": {"destroy"},
+    "ListCreateAPIView": {"list", "create"},
+    "RetrieveUpdateAPIView": {"retrieve", "update"},
+    "RetrieveDestroyAPIView": {"retrieve", "destroy"},
+    "RetrieveUpdateDestroyAPIView": {"retrieve", "update", "destroy"},
+    "ListModelMixin": {"list"},
+    "CreateModelMixin": {"create"},
+    "RetrieveModelMixin": {"retrieve"},
+    "UpdateModelMixin": {"update"},
+    "DestroyModelMixin": {"destroy"},
+    "ModelViewSet": {"list", "create", "retrieve", "update", "destroy"},
+    "ReadOnlyModelViewSet": {"list", "retrieve"},
+}
+#: Bases that add no handler of their own.
+_DRF_PLAIN = {"View", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ViewSetMixin", "object"}
+_COLLECTION_ACTIONS = {"list": ("GET",), "create": ("POST",)}
+_DETAIL_ACTIONS = {"retrieve": ("GET",), "update": ("PUT", "PATCH"), "partial_update": ("PATCH",), "destroy": ("DELETE",)}
+
+
+def _class_view_methods(node: ast.ClassDef) -> tuple[list[str], list[str]]:
+    """HTTP methods a Django/DRF class view answers: (collection methods, detail methods).
+
+    A plain view answers the methods it defines (``get``, ``post``...); the
+    actions of DRF's generic views and mixins (``list``, ``create``...) map to
+    methods as DRF's router maps them. An unknown base class gives ``*``.
+    """
+    bases = {terminal(b) or "?" for b in node.bases}
+    defined = {f.name for f in node.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+    actions: set[str] = set()
+    for base in bases:
+        if base in _DRF_ACTIONS:
+            actions |= _DRF_ACTIONS[base]
+        elif base not in _DRF_PLAIN:
+            return ["*"], ["*"]
+    viewset = any("ViewSet" in b for b in bases)
+    if viewset:
+        actions |= defined & (set(_COLLECTION_ACTIONS) | set(_DETAIL_ACTIONS))
+    plain = sorted(m.upper() for m in defined if m in HTTP_METHODS)
+    collection = sorted({m for a in actions for m in _COLLECTION_ACTIONS.get(a, ())} | set(plain))
+    detail = sorted({m for a in actions for m in _DETAIL_ACTIONS.get(a, ())} | set(plain))
+    if not viewset:  # a view routed by path() has one URL: every action answers there
+        return sorted(set(collection) | set(detail)), []
+    return collection, detail
+
+
+def _drf_router_routes(
+    source: Source, by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+) -> dict[str, list[tuple[str, str, int]]]:
+    """``router.register(prefix, ViewSet)`` of a module: router name -> [(method, path, line)]."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    routers = {
+        t.id
+        for stmt in source.tree.body
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+        and (terminal(stmt.value.func) or "").endswith("Router")
+        for t in stmt.targets
+        if isinstance(t, ast.Name)
+    }
+    for call in source.nodes(ast.Call):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2):
+            continue
+        owner = dotted(call.func.value)
+        prefix = string_value(call.args[0])
+        if owner not in routers or prefix is None:
+            continue
+        collection, detail = ["*"], ["*"]
+        cls = _class_named(call.args[1], source, by_module, bindings)
+        if cls is not None:
+            collection, detail = _class_view_methods(cls)
+        for method in collection:
+            out.setdefault(owner, []).append((method, prefix, call.lineno))
+        for method in detail:
+            out.setdefault(owner, []).append((method, join_paths(prefix, "{pk}"), call.lineno))
+    return out
+
+
+def _class_named(
+    node: ast.expr, source: Source, by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+) -> ast.ClassDef | None:
+    name = dotted(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    bound = bindings[source.module].get(head, f"{source.module}.{head}")
+    module, _, attr = (f"{bound}.{rest}" if rest else bound).rpartition(".")
+    target = by_module.get(module)
+    if target is None:
+        return None
+    return next((s for s in target.tree.body if isinstance(s, ast.ClassDef) and s.name == attr), None)
 
 
 def _django_routes(
@@ -1410,7 +1659,19 @@ def _django_routes(
     for module, calls in confs.items():
         source = by_module[module]
         heads = prefixes(module, frozenset({module}))
+        registered = _drf_router_routes(source, by_module, bindings)
         for call in calls:
+            if call.args and len(call.args) >= 2 and isinstance(call.args[1], ast.Call):
+                include = call.args[1]
+                inner = include.args[0] if include.args else None
+                router = dotted(inner.value) if isinstance(inner, ast.Attribute) and inner.attr == "urls" else None
+                if terminal(include.func) == "include" and router in registered:
+                    own = string_value(call.args[0]) or ""
+                    text = _line_text(texts.get(source.path, ()), call.lineno)
+                    for method, tail, _line in registered[router or ""]:
+                        for head in heads:
+                            routes.append(Route(method, join_paths("/", head, own, tail), source.path, call.lineno, text))
+                    continue
             if not call.args or (
                 len(call.args) >= 2 and isinstance(call.args[1], ast.Call) and terminal(call.args[1].func) == "include"
             ):
