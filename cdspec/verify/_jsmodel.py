@@ -483,7 +483,7 @@ def _exported(tokens: Sequence[Token]) -> dict[str, str]:
     return out
 
 
-def _bindings(tokens: Sequence[Token]) -> dict[str, tuple[str, str]]:
+def js_bindings(tokens: Sequence[Token]) -> dict[str, tuple[str, str]]:
     """Local name -> (specifier, export name) for ``require`` and ``import`` bindings."""
     out: dict[str, tuple[str, str]] = {}
     for i, token in enumerate(tokens):
@@ -548,7 +548,7 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     for source in sources:
         tokens = source.tokens
         exports[source.path] = _exported(tokens)
-        bindings[source.path] = _bindings(tokens)
+        bindings[source.path] = js_bindings(tokens)
         for i, token in enumerate(tokens):
             declared = token.kind == "name" and _is(tokens, i + 1, "punct", "=") and i + 2 < len(tokens)
             default = _is(tokens, i, "name", "export") and _is(tokens, i + 1, "name", "default")

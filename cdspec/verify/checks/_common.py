@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from cdspec.verify._jsmodel import JsSource, js_entities, js_routes
+from cdspec.verify._prisma import prisma_entities
 from cdspec.verify._python import Entity, Route, Source, python_entities, python_routes
 from cdspec.verify.findings import Evidence
 from cdspec.verify.project import Import, Project
@@ -190,12 +191,15 @@ def js_sources(project: Project) -> list[JsSource]:
 
 
 def entities(project: Project) -> list[Entity]:
-    """The data model: SQLAlchemy, Django and Sequelize models of the project."""
+    """The data model: SQLAlchemy, Django, Sequelize and Prisma models of the project."""
 
     def compute() -> list[Entity]:
         lines = {path: project.lines(path) for path in (*project.python_files, *project.js_files)}
         found = python_entities(sources(project), lines)
         found += js_entities(js_sources(project), lines)
+        for path in project.paths:
+            if path.endswith(".prisma") and not is_test_file(path):
+                found += prisma_entities(path, project.text(path) or "")
         return found
 
     return project.memo("checks:entities", compute)

@@ -74,7 +74,7 @@ def check_data_model(project: Project, params: Mapping[str, Any], context: Conte
     if not models:
         return [
             context.unchecked(
-                "no SQLAlchemy, Django or Sequelize models found",
+                "no SQLAlchemy, Django, Sequelize or Prisma models found",
                 hint="Declare the models with one of the ORMs the checker reads, or check this constraint by hand.",
             )
         ]

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cdspec.verify._js import Token
+from cdspec.verify._jsmodel import js_bindings
 from cdspec.verify._python import Source, dotted
 from cdspec.verify.checks._common import (
     entities,
@@ -115,7 +116,30 @@ def _sqlalchemy_aliases(source: Source) -> set[str]:
     return names
 
 
-def _js_access(tokens: tuple[Token, ...], model_names: set[str]) -> list[tuple[int, str]]:
+_PRISMA_METHODS = frozenset(
+    {"findMany", "findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "create", "createMany",
+     "update", "updateMany", "upsert", "delete", "deleteMany", "count", "aggregate", "groupBy"}
+)  # fmt: skip
+_PRISMA_CLIENT = re.compile(r"\bnew\s+PrismaClient\s*[(<]")
+
+
+def _prisma_clients(project: Project, path: str, tokens: tuple[Token, ...]) -> set[str]:
+    """Local names of a Prisma client in a JS/TS file: created here, or imported from a file that creates one."""
+    names = {
+        tokens[i - 2].value
+        for i in range(2, len(tokens) - 1)
+        if tokens[i].value == "new" and tokens[i + 1].value == "PrismaClient" and tokens[i - 1].value == "="
+    }
+    for local, (specifier, _exported) in js_bindings(tokens).items():
+        target = project.resolve_js(path, specifier)
+        if target is not None and _PRISMA_CLIENT.search(project.text(target) or ""):
+            names.add(local)
+    return names
+
+
+def _js_access(
+    tokens: tuple[Token, ...], model_names: set[str], clients: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[int, str]]:
     hits = []
     for i, token in enumerate(tokens):
         if token.kind != "name" or i + 3 >= len(tokens):
@@ -128,8 +152,18 @@ def _js_access(tokens: tuple[Token, ...], model_names: set[str]) -> list[tuple[i
                 hits.append((token.line, f"calls `{token.value}.{method.value}()`"))
             elif token.value == "sequelize" and method.value in {"query", "transaction", "sync"}:
                 hits.append((token.line, f"calls `sequelize.{method.value}()`"))
-        elif token.value == "new" and tokens[i + 1].value == "Sequelize":
-            hits.append((token.line, "creates a `Sequelize` instance"))
+        elif token.value == "new" and tokens[i + 1].value in {"Sequelize", "PrismaClient"}:
+            hits.append((token.line, f"creates a `{tokens[i + 1].value}` instance"))
+        if token.value in clients and nxt.value in {".", "?."} and method.kind == "name":
+            if method.value.startswith("$"):
+                hits.append((token.line, f"calls `{token.value}.{method.value}`"))
+            elif (
+                i + 5 < len(tokens)
+                and tokens[i + 3].value == "."
+                and tokens[i + 4].value in _PRISMA_METHODS
+                and tokens[i + 5].value == "("
+            ):
+                hits.append((token.line, f"calls `{token.value}.{method.value}.{tokens[i + 4].value}()`"))
     return hits
 
 
@@ -160,7 +194,7 @@ def check_single_data_path(project: Project, params: Mapping[str, Any], context:
                 for i in project.imports(path)
                 if module_in_any(i.module, DRIVERS)
             ]
-            hits += _js_access(js_tokens[path], model_names)
+            hits += _js_access(js_tokens[path], model_names, _prisma_clients(project, path, js_tokens[path]))
         else:
             hits = _python_access(project, path, allowed, model_names)
         for line, what in sorted(set(hits)):
