@@ -1317,7 +1317,7 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
     for source in sources:
         for stmt in _router_statements(source.tree):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            assert isinstance(stmt.value, ast.Call)  # noqa: S101  # _router_statements yields calls only
+            assert isinstance(stmt.value, ast.Call)  # _router_statements yields calls only
             kind = _ROUTER_FACTORIES.get(terminal(stmt.value.func) or "")
             if kind is None:
                 continue
@@ -1526,7 +1526,12 @@ _DRF_ACTIONS = {
 #: Bases that add no handler of their own.
 _DRF_PLAIN = {"View", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ViewSetMixin", "object"}
 _COLLECTION_ACTIONS = {"list": ("GET",), "create": ("POST",)}
-_DETAIL_ACTIONS = {"retrieve": ("GET",), "update": ("PUT", "PATCH"), "partial_update": ("PATCH",), "destroy": ("DELETE",)}
+_DETAIL_ACTIONS = {
+    "retrieve": ("GET",),
+    "update": ("PUT", "PATCH"),
+    "partial_update": ("PATCH",),
+    "destroy": ("DELETE",),
+}
 
 
 def _class_view_methods(node: ast.ClassDef) -> tuple[list[str], list[str]]:
@@ -1563,7 +1568,8 @@ def _drf_router_routes(
     routers = {
         t.id
         for stmt in source.tree.body
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+        if isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Call)
         and (terminal(stmt.value.func) or "").endswith("Router")
         for t in stmt.targets
         if isinstance(t, ast.Name)
@@ -1670,7 +1676,9 @@ def _django_routes(
                     text = _line_text(texts.get(source.path, ()), call.lineno)
                     for method, tail, _line in registered[router or ""]:
                         for head in heads:
-                            routes.append(Route(method, join_paths("/", head, own, tail), source.path, call.lineno, text))
+                            routes.append(
+                                Route(method, join_paths("/", head, own, tail), source.path, call.lineno, text)
+                            )
                     continue
             if not call.args or (
                 len(call.args) >= 2 and isinstance(call.args[1], ast.Call) and terminal(call.args[1].func) == "include"

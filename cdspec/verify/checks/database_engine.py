@@ -245,7 +245,9 @@ def _prisma_evidence(project: Project, path: str, text: str) -> list[tuple[str, 
             block = ""
         match = _PRISMA_PROVIDER.match(stripped)
         if block == "datasource" and match and match.group(1) in _PRISMA_PROVIDERS:
-            out.append((_PRISMA_PROVIDERS[match.group(1)], evidence(project, path, number), "Prisma datasource provider"))
+            out.append(
+                (_PRISMA_PROVIDERS[match.group(1)], evidence(project, path, number), "Prisma datasource provider")
+            )
     return out
 
 

@@ -97,9 +97,7 @@ def check_routes_cover_contract(project: Project, params: Mapping[str, Any], con
         )
     if findings or unsure:
         return findings + unsure
-    return [
-        context.passed(f"all {len(operations)} operations have a route{served} ({len(found)} routes declared)")
-    ]
+    return [context.passed(f"all {len(operations)} operations have a route{served} ({len(found)} routes declared)")]
 
 
 CHECK = Check("routes-cover-contract", check_routes_cover_contract, "Every contract operation has a route handler.")
