@@ -544,6 +544,7 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     bindings: dict[str, dict[str, tuple[str, str]]] = {}
     # mounts: child -> [(parent, prefix)]; filled by declarations (basePath) and by use()/route() calls
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    own: dict[tuple[str, str], str] = {}  # a router's own prefix (Hono `new Hono().basePath('/api')`)
     chains: list[tuple[str, tuple[str, str], int]] = []  # (file, owner, index of the factory's ')') to read on
     for source in sources:
         tokens = source.tokens
@@ -606,11 +607,17 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
                 break
             k += 1
 
-    def calls(path: str, tokens: Sequence[Token], owner: tuple[str, str], k: int) -> None:
-        """Read ``.get(...)``, ``.use(...)``, ``.route(...)``, ``.basePath(...)`` chained from ``k``."""
+    def calls(path: str, tokens: Sequence[Token], owner: tuple[str, str], k: int, declared: bool = False) -> None:
+        """Read ``.get(...)``, ``.use(...)``, ``.route(...)``, ``.basePath(...)`` chained from ``k``.
+
+        ``declared``: the chain follows the factory call of a declaration, so a
+        ``basePath`` there is the declared app's own prefix.
+        """
         while _is(tokens, k, "punct", ".") and _is(tokens, k + 1, "name") and _is(tokens, k + 2, "punct", "("):
             method = tokens[k + 1].value
-            if method == "basePath" and _is(tokens, k + 3, "string"):
+            if method == "basePath" and _is(tokens, k + 3, "string") and declared:
+                own[owner] = join_paths(own.get(owner, ""), tokens[k + 3].value)
+            elif method == "basePath" and _is(tokens, k + 3, "string"):
                 based = (path, f"{owner[1]}@{tokens[k + 1].line}")
                 routers[based] = routers.get(owner, "hono")
                 mounts.setdefault(based, []).append((owner, tokens[k + 3].value))
@@ -631,7 +638,7 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             k = _skip_balanced(tokens, k + 3) + 1
 
     for file, head, k in chains:
-        calls(file, by_path[file].tokens, head, k)
+        calls(file, by_path[file].tokens, head, k, declared=True)
     for source in sources:
         tokens = source.tokens
         for i, token in enumerate(tokens):
@@ -653,14 +660,15 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
 
     def prefixes(key: tuple[str, str], seen: frozenset[tuple[str, str]]) -> list[str]:
         places = mounts.get(key)
+        mine = own.get(key, "")
         if not places:
-            return [""]
+            return [mine]
         out: list[str] = []
         for parent, prefix in places:
             if parent in seen:
                 continue
-            out.extend(join_paths(p, prefix) for p in prefixes(parent, seen | {parent}))
-        return out or [""]
+            out.extend(join_paths(p, prefix, mine) for p in prefixes(parent, seen | {parent}))
+        return out or [mine]
 
     routes = []
     for owner, method, path, file, line in raw:

@@ -930,7 +930,9 @@ def _django_class(
     return table, columns, relations, reverse
 
 
-def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] | None = None) -> list[Entity]:
+def python_entities(  # noqa: PLR0915  # one pass per model framework, closures share the tables
+    sources: Iterable[Source], texts: Mapping[str, Sequence[str]] | None = None
+) -> list[Entity]:
     """The SQLAlchemy and Django models declared in ``sources``, sorted by path and line.
 
     ``texts`` maps a path to its lines, for the evidence text of each column.
@@ -1376,6 +1378,13 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
                 mount_prefix = values.prefix(source, prefix_node, call) if prefix_node is not None else None
                 if child is not None:
                     mounts.setdefault(child, []).append((parent, mount_prefix))
+            elif call_name == "add_routes" and call.args and not isinstance(call.args[0], ast.List | ast.Tuple):
+                child = resolve(source, call.args[0])
+                owner_node = call.func.value
+                if isinstance(owner_node, ast.Attribute) and owner_node.attr == "router":
+                    owner_node = owner_node.value
+                if child is not None:
+                    mounts.setdefault(child, []).append((resolve(source, owner_node), None))
             elif call_name in {"add_subapp", "mount"}:
                 path_node = call.args[0] if call.args else keyword(call, "prefix") or keyword(call, "path")
                 app_node = call.args[1] if len(call.args) >= 2 else keyword(call, "subapp") or keyword(call, "app")
@@ -1451,7 +1460,7 @@ def _call_routes(node: ast.Call, source: Source, resolve: _Resolve, add: _Add) -
     if attr in {"add_url_rule", "add_api_route"}:
         path = first or string_value(keyword(node, "rule") or keyword(node, "path"))
         if path is not None:
-            methods = strings_of(keyword(node, "methods")) or ["GET"]
+            methods = strings_of(keyword(node, "methods")) or _method_view(source, node) or ["GET"]
             for method in methods:
                 add(method.upper(), path, source, node.lineno, owner)
     elif attr.startswith("add_") and attr[4:] in HTTP_METHODS and first is not None:
@@ -1466,6 +1475,22 @@ def _call_routes(node: ast.Call, source: Source, resolve: _Resolve, add: _Add) -
         path = string_value(node.args[1])
         if path is not None:
             add(first.upper(), path, source, node.lineno, None)
+
+
+def _method_view(source: Source, node: ast.Call) -> list[str]:
+    """The methods of a Flask ``MethodView`` given as ``view_func=View.as_view(...)`` (a class of this module)."""
+    view = keyword(node, "view_func") or (node.args[2] if len(node.args) >= 3 else None)
+    if not (isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view"):
+        return []
+    name = dotted(view.func.value)
+    for stmt in source.tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+            return sorted(
+                f.name.upper()
+                for f in stmt.body
+                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in HTTP_METHODS
+            )
+    return []
 
 
 def _view_methods(

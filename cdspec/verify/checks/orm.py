@@ -195,7 +195,7 @@ def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> 
     if not uses:
         findings.append(
             context.failed(
-                f"no application source (migrations aside) imports {wanted}{because} ({', '.join(ORM_PACKAGES[wanted])})",
+                f"no source imports {wanted}{because} ({', '.join(ORM_PACKAGES[wanted])})",
                 anchor(project, f"(no import of {wanted})"),
                 hint=f"Declare the models and run the queries with {wanted}.",
             )
