@@ -76,7 +76,9 @@ def check_migrations_preserved(project: Project, params: Mapping[str, Any], cont
     baseline = project.baseline
     directory = spec_path(params["directory"])
     if baseline is None:
-        return [context.unchecked("no baseline to compare with (verify a feature task, or give --baseline DIR / baseline=)")]
+        return [
+            context.unchecked("no baseline to compare with (verify a feature task, or give --baseline DIR / baseline=)")
+        ]
     before = _migration_files(baseline, directory)
     after = _migration_files(project, directory)
     findings: list[Finding] = []

@@ -6,7 +6,7 @@ from notes.models import Note
 class NoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Note
-        fields = ["id", "title", "body"]
+        fields = ("id", "title", "body")
 
 
 class NoteViewSet(
