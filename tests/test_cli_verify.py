@@ -199,7 +199,6 @@ def test_diff_and_baseline_exclude_each_other(tmp_path: Path) -> None:
     assert "--diff and --baseline exclude each other" in err
 
 
-
 def test_strict_fails_on_unchecked(tmp_path: Path) -> None:
     """`verify --strict` exits 1 when a constraint is unchecked, and says why; without it the report exits 0."""
     corpus = Path(__file__).parent / "verify_corpus" / "multi"
