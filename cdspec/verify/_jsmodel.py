@@ -319,9 +319,12 @@ def js_entities(sources: Iterable[JsSource], texts: Mapping[str, Sequence[str]] 
     for source in sources:
         tokens = source.tokens
         lines = texts.get(source.path, ())
+        current_class = ""  # `this` in `static associate() { this.belongsTo(...) }` (sequelize-cli models)
         for i, token in enumerate(tokens):
             if token.kind != "name":
                 continue
+            if token.value == "class" and _is(tokens, i + 1, "name"):
+                current_class = tokens[i + 1].value
             if token.value == "define" and _is(tokens, i - 1, "punct", ".") and _is(tokens, i + 1, "punct", "("):
                 args, _ = _args(tokens, i + 1)
                 if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
@@ -357,8 +360,11 @@ def js_entities(sources: Iterable[JsSource], texts: Mapping[str, Sequence[str]] 
                     continue
                 options = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
                 alias = options.get("as") if isinstance(options.get("as"), str) else None
+                owner_var = tokens[i - 2].value
+                if owner_var == "this" and current_class:
+                    owner_var = current_class
                 associations.append(
-                    (tokens[i - 2].value, args[0].name.split(".")[-1], token.value, alias, token.line, source.path)
+                    (owner_var, args[0].name.split(".")[-1], token.value, alias, token.line, source.path)
                 )
     entities: dict[str, Entity] = {}
     records = {id(r): r for r in models.values()}
@@ -670,13 +676,56 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             out.extend(join_paths(p, prefix, mine) for p in prefixes(parent, seen | {parent}))
         return out or [mine]
 
-    routes = []
+    routes = _nest_routes(sources, texts)
     for owner, method, path, file, line in raw:
         text = _line(texts.get(file, ()), line)
         verb = "*" if method == "all" else method.upper()
         for prefix in prefixes(owner, frozenset({owner})):
             routes.append(Route(verb, join_paths(prefix, path), file, line, text))
     return sorted(set(routes), key=lambda r: (r.file, r.line, r.method, r.path))
+
+
+_NEST_METHODS = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "All"}
+
+
+def _decorator_path(tokens: Sequence[Token], i: int) -> str | None:
+    """The path of ``@X()``, ``@X('p')`` or ``@X({ path: 'p' })`` with ``i`` at ``(``; None when not literal."""
+    if _is(tokens, i + 1, "punct", ")"):
+        return ""
+    if _is(tokens, i + 1, "string") and _is(tokens, i + 2, "punct", ")"):
+        return tokens[i + 1].value
+    if _is(tokens, i + 1, "punct", "{"):
+        value, _ = parse_value(tokens, i + 1)
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            return str(value["path"])
+    return None
+
+
+def _nest_routes(sources: Sequence[JsSource], texts: Mapping[str, Sequence[str]]) -> list[Route]:
+    """NestJS: ``@Controller('prefix')`` classes and their ``@Get(path)``... methods, under ``setGlobalPrefix``."""
+    prefix = ""
+    for source in sources:
+        tokens = source.tokens
+        for i, token in enumerate(tokens):
+            if token.value == "setGlobalPrefix" and _is(tokens, i + 1, "punct", "(") and _is(tokens, i + 2, "string"):
+                prefix = tokens[i + 2].value
+    routes: list[Route] = []
+    for source in sources:
+        tokens = source.tokens
+        controller: str | None = None
+        for i, token in enumerate(tokens):
+            if not (token.value == "@" and _is(tokens, i + 1, "name") and _is(tokens, i + 2, "punct", "(")):
+                continue
+            name = tokens[i + 1].value
+            path = _decorator_path(tokens, i + 2)
+            if name == "Controller":
+                controller = path
+            elif name in _NEST_METHODS and controller is not None and path is not None:
+                line = tokens[i + 1].line
+                verb = "*" if name == "All" else name.upper()
+                full = join_paths("/", prefix, controller, path)
+                routes.append(Route(verb, full, source.path, line, _line(texts.get(source.path, ()), line)))
+    return routes
 
 
 def relative_module(path: str, specifier: str) -> str:

@@ -49,7 +49,7 @@ ORM_PACKAGES: dict[str, tuple[str, ...]] = {
     "mongoengine": ("mongoengine",),
     "sequelize": ("sequelize", "sequelize-typescript"),
     "typeorm": ("typeorm",),
-    "prisma": ("@prisma/client",),
+    "prisma": ("@prisma/client", "@prisma", "prisma"),
     "mongoose": ("mongoose",),
     "mikro-orm": ("@mikro-orm/core",),
     "drizzle": ("drizzle-orm",),

@@ -120,7 +120,8 @@ _PRISMA_METHODS = frozenset(
     {"findMany", "findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "create", "createMany",
      "update", "updateMany", "upsert", "delete", "deleteMany", "count", "aggregate", "groupBy"}
 )  # fmt: skip
-_PRISMA_CLIENT = re.compile(r"\bnew\s+PrismaClient\s*[(<]")
+_PRISMA_CLIENT = re.compile(r"\bnew\s+PrismaClient\s*[(<]|\bextends\s+PrismaClient\b")
+_PRISMA_SERVICE = re.compile(r"\bclass\s+(\w+)\s+extends\s+PrismaClient\b")
 
 
 def _prisma_clients(project: Project, path: str, tokens: tuple[Token, ...]) -> set[str]:
@@ -134,7 +135,24 @@ def _prisma_clients(project: Project, path: str, tokens: tuple[Token, ...]) -> s
         target = project.resolve_js(path, specifier)
         if target is not None and _PRISMA_CLIENT.search(project.text(target) or ""):
             names.add(local)
+    # dependency injection (NestJS): `constructor(private prisma: PrismaService)`, PrismaService a PrismaClient
+    services = _prisma_services(project) | {"PrismaClient"}
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].value == ":" and tokens[i + 1].value in services and tokens[i - 1].kind == "name":
+            names.add(tokens[i - 1].value)
     return names
+
+
+def _prisma_services(project: Project) -> frozenset[str]:
+    """Classes of the project that extend ``PrismaClient`` (a NestJS ``PrismaService``)."""
+
+    def compute() -> frozenset[str]:
+        found: set[str] = set()
+        for path in project.js_files:
+            found.update(_PRISMA_SERVICE.findall(project.text(path) or ""))
+        return frozenset(found)
+
+    return project.memo("checks:prisma-services", compute)
 
 
 def _js_access(
@@ -145,7 +163,8 @@ def _js_access(
         if token.kind != "name" or i + 3 >= len(tokens):
             continue
         nxt, method, paren = tokens[i + 1], tokens[i + 2], tokens[i + 3]
-        if i > 0 and tokens[i - 1].value in {".", "?."}:
+        after_this = i > 1 and tokens[i - 1].value == "." and tokens[i - 2].value == "this"
+        if i > 0 and tokens[i - 1].value in {".", "?."} and not (after_this and token.value in clients):
             continue
         if nxt.value == "." and method.kind == "name" and paren.value == "(":
             if token.value in model_names and method.value in _SEQUELIZE_METHODS:

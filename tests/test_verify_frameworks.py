@@ -1,0 +1,346 @@
+"""Route tables, models and data access as real projects of each framework write them.
+
+Each test is one shape seen in public backends (FastAPI settings prefixes and
+keyword ``include_router``, Django REST framework routers, Express routers
+chained and exported, Hono ``basePath``, NestJS decorators, Prisma schemas and
+injected clients, sequelize-cli models, Poetry manifests), written from
+scratch in that shape.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import cdspec
+from cdspec.verify import Project, verify
+from cdspec.verify._prisma import prisma_entities
+from cdspec.verify.checks._common import entities, routes
+from cdspec.verify.findings import Status
+
+CONTRACT = """\
+openapi: 3.0.3
+info: {title: Notes, version: "1"}
+servers: [{url: "https://example.test/api"}]
+paths:
+  /notes:
+    get: {operationId: listNotes, responses: {"200": {description: ok}}}
+  /notes/{id}:
+    delete:
+      operationId: deleteNote
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {"204": {description: gone}}
+"""
+
+
+def project(files: dict[str, str]) -> Project:
+    return Project.from_files({path: textwrap.dedent(text) for path, text in files.items()})
+
+
+def keys(files: dict[str, str]) -> set[tuple[str, str]]:
+    return {r.key for r in routes(project(files))}
+
+
+def task_with(tmp_path: object, constraint: str, framework: str = "fastapi") -> cdspec.Task:
+    from pathlib import Path
+
+    base = Path(str(tmp_path))
+    (base / "openapi.yaml").write_text(CONTRACT, encoding="utf-8")
+    (base / "task.yaml").write_text(
+        "id: t\ntitle: T\ngoal: G.\n"
+        f"target: {{language: python, framework: {framework}}}\ncontract: openapi.yaml\n"
+        f"layers:\n  - name: l\n    constraints:\n      - {constraint}\n",
+        encoding="utf-8",
+    )
+    return cdspec.load_task(base / "task.yaml")
+
+
+def test_fastapi_keyword_include_router_and_settings_prefix() -> None:
+    """``include_router(router=..., prefix=settings.api_prefix)`` reads the settings class default."""
+    found = keys(
+        {
+            "app/config.py": 'class Settings:\n    api_prefix: str = "/api"\n\nsettings = Settings()\n',
+            "app/notes.py": """
+                from fastapi import APIRouter
+                router = APIRouter()
+                @router.get("")
+                def index(): ...
+            """,
+            "app/main.py": """
+                from fastapi import FastAPI
+                from app import notes
+                from app.config import settings
+                NOTES = "/notes"
+                app = FastAPI()
+                app.include_router(router=notes.router, prefix=f"{settings.api_prefix}{NOTES}")
+            """,
+        }
+    )
+    assert found == {("GET", "/api/notes")}
+
+
+def test_fastapi_mount_of_a_sub_application() -> None:
+    """``app.mount("/api", api)`` puts the sub-application's routes under ``/api``."""
+    found = keys(
+        {
+            "main.py": """
+                from fastapi import APIRouter, FastAPI
+                router = APIRouter()
+                @router.delete("/notes/{id}")
+                def drop(id: int): ...
+                api = FastAPI()
+                api.include_router(router)
+                app = FastAPI()
+                app.mount("/api", api)
+            """
+        }
+    )
+    assert found == {("DELETE", "/api/notes/{}")}
+
+
+def test_unreadable_prefix_is_unchecked_with_its_line(tmp_path: object) -> None:
+    """A prefix computed at run time makes the operations it may serve unchecked, naming the expression."""
+    files = {
+        "main.py": """
+            import os
+            from fastapi import APIRouter, FastAPI
+            router = APIRouter()
+            @router.get("/notes")
+            def index(): ...
+            @router.delete("/notes/{id}")
+            def drop(id: int): ...
+            app = FastAPI()
+            app.include_router(router, prefix=os.environ["PREFIX"])
+        """
+    }
+    task = task_with(tmp_path, "{id: r.routes, kind: routes-cover-contract}")
+    result = verify(task, project(files)).result("r.routes")
+    assert result.status is Status.UNCHECKED
+    assert all(f.status is Status.UNCHECKED for f in result.findings)
+    assert "`os.environ['PREFIX']` at main.py:10" in result.findings[0].message
+
+
+def test_routes_are_required_under_the_contract_base_path(tmp_path: object) -> None:
+    """A project serving ``/notes`` for a contract whose servers say ``/api`` misses the operations."""
+    files = {
+        "main.py": """
+            from fastapi import FastAPI
+            app = FastAPI()
+            @app.get("/notes")
+            def index(): ...
+            @app.delete("/api/notes/{id}")
+            def drop(id: int): ...
+        """
+    }
+    task = task_with(tmp_path, "{id: r.routes, kind: routes-cover-contract}")
+    result = verify(task, project(files)).result("r.routes")
+    assert result.status is Status.FAILED
+    assert [f.message for f in result.findings] == [
+        "operation listNotes (GET /notes) has no route handler under the contract's base path /api"
+    ]
+
+
+def test_drf_router_and_generic_views() -> None:
+    """A DRF router registers the viewset's actions; generic views answer their own methods."""
+    found = keys(
+        {
+            "site/urls.py": """
+                from django.urls import include, path
+                urlpatterns = [path("api/", include("notes.urls"))]
+            """,
+            "notes/urls.py": """
+                from django.urls import include, path, re_path
+                from rest_framework.routers import DefaultRouter
+                from notes.views import NoteViewSet, Tags
+                router = DefaultRouter()
+                router.register(r"notes", NoteViewSet)
+                urlpatterns = [path("", include(router.urls)), re_path(r"^tags/?$", Tags.as_view())]
+            """,
+            "notes/views.py": """
+                from rest_framework import generics, mixins, viewsets
+                class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+                    def destroy(self, request, pk=None): ...
+                class Tags(generics.ListAPIView): ...
+            """,
+        }
+    )
+    assert found == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}"), ("GET", "/api/tags")}
+
+
+def test_express_chained_routers_and_default_export() -> None:
+    """``export default Router().use('/api', Router().use(notes))`` and ``app.use(routes)`` without a prefix."""
+    found = keys(
+        {
+            "src/notes.ts": """
+                import { Router } from 'express';
+                const router = Router();
+                router.get('/notes', list);
+                export default router;
+            """,
+            "src/routes.ts": """
+                import { Router } from 'express';
+                import notes from './notes';
+                const api = Router().use(notes);
+                export default Router().use('/api', api);
+            """,
+            "src/main.ts": """
+                import express from 'express';
+                import routes from './routes';
+                const app = express();
+                app.use(routes);
+            """,
+        }
+    )
+    assert found == {("GET", "/api/notes")}
+
+
+def test_hono_route_and_base_path() -> None:
+    """``new Hono().basePath('/api')`` with ``app.route('/notes', notes)``, and ``const v2 = app.basePath('/v2')``."""
+    found = keys(
+        {
+            "src/notes.ts": """
+                import { Hono } from 'hono';
+                const notes = new Hono();
+                notes.get('/', (c) => c.json([]));
+                notes.delete('/:id', (c) => c.body(null, 204));
+                export default notes;
+            """,
+            "src/index.ts": """
+                import { Hono } from 'hono';
+                import notes from './notes';
+                const app = new Hono().basePath('/api');
+                app.route('/notes', notes);
+                const v2 = app.basePath('/v2');
+                v2.get('/ping', (c) => c.text('pong'));
+                export default app;
+            """,
+        }
+    )
+    assert found == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}"), ("GET", "/api/v2/ping")}
+
+
+def test_nestjs_controllers_under_the_global_prefix() -> None:
+    """``@Controller('notes')`` with ``@Get()``/``@Delete(':id')`` under ``app.setGlobalPrefix('api')``."""
+    found = keys(
+        {
+            "src/main.ts": "const app = await NestFactory.create(AppModule);\napp.setGlobalPrefix('api');\n",
+            "src/notes.controller.ts": """
+                @Controller('notes')
+                export class NotesController {
+                  @Get()
+                  list() {}
+                  @Delete(':id')
+                  drop(@Param('id') id: string) {}
+                }
+            """,
+        }
+    )
+    assert found == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}")}
+
+
+def test_prisma_models() -> None:
+    """Prisma models: nullability, keys, ``@@map`` and relation kinds read the way Prisma defines them."""
+    schema = textwrap.dedent(
+        """
+        model User {
+          id       Int       @id @default(autoincrement())
+          email    String    @unique
+          bio      String?
+          articles Article[]
+          @@map("users")
+        }
+        model Article {
+          id       Int    @id
+          author   User   @relation(fields: [authorId], references: [id])
+          authorId Int
+          tags     Tag[]
+        }
+        model Tag {
+          name     String @id
+          articles Article[]
+        }
+        """
+    )
+    found = {e.name: e for e in prisma_entities("prisma/schema.prisma", schema)}
+    user, article = found["User"], found["Article"]
+    assert user.table == "users"
+    email, bio = user.column("email"), user.column("bio")
+    assert email is not None and email.unique and email.nullable is False
+    assert bio is not None and bio.nullable is True
+    assert {(r.name, r.target, r.kind) for r in user.relations} == {("articles", "Article", "one-to-many")}
+    assert {(r.name, r.target, r.kind) for r in article.relations} == {
+        ("author", "User", "many-to-one"),
+        ("tags", "Tag", "many-to-many"),
+    }
+
+
+def test_injected_prisma_service_is_data_access(tmp_path: object) -> None:
+    """A NestJS controller using an injected ``PrismaService`` (a ``PrismaClient``) talks to the database."""
+    files = {
+        "src/prisma.service.ts": "export class PrismaService extends PrismaClient {}\n",
+        "src/notes.service.ts": "export class S { constructor(private prisma: PrismaService) {}\n"
+        "  all() { return this.prisma.note.findMany(); } }\n",
+        "src/notes.controller.ts": "export class C { constructor(private db: PrismaService) {}\n"
+        "  list() { return this.db.note.findMany(); } }\n",
+    }
+    task = task_with(
+        tmp_path,
+        "{id: d.path, kind: single-data-path, params: {modules: [src/prisma.service.ts, src/notes.service.ts]}}",
+    )
+    result = verify(task, project(files)).result("d.path")
+    assert [(f.status, f.evidence[0].path) for f in result.findings] == [(Status.FAILED, "src/notes.controller.ts")]
+
+
+def test_sequelize_cli_associations_on_this() -> None:
+    """sequelize-cli models declare associations as ``this.belongsTo(User, {as})`` in ``static associate``."""
+    found = entities(
+        project(
+            {
+                "models/article.js": """
+                    const { Model } = require('sequelize');
+                    module.exports = (sequelize, DataTypes) => {
+                      class Article extends Model {
+                        static associate({ User }) {
+                          this.belongsTo(User, { foreignKey: 'userId', as: 'author' });
+                        }
+                      }
+                      Article.init({ title: DataTypes.STRING }, { sequelize, modelName: 'Article' });
+                      return Article;
+                    };
+                """,
+                "models/user.js": """
+                    const { Model } = require('sequelize');
+                    module.exports = (sequelize, DataTypes) => {
+                      class User extends Model {}
+                      User.init({ email: DataTypes.STRING }, { sequelize, modelName: 'User' });
+                      return User;
+                    };
+                """,
+            }
+        )
+    )
+    article = next(e for e in found if e.name == "Article")
+    assert [(r.name, r.target, r.kind) for r in article.relations] == [("author", "User", "many-to-one")]
+
+
+def test_poetry_dependency_table_names_the_engine(tmp_path: object) -> None:
+    """``asyncpg = "^0.29"`` under ``[tool.poetry.dependencies]`` is evidence of PostgreSQL."""
+    files = {
+        "pyproject.toml": '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nasyncpg = "^0.29"\n',
+        "app/main.py": "import os\nURL = os.environ['DATABASE_URL']\n",
+    }
+    task = task_with(tmp_path, "{id: e.sqlite, kind: database-engine, params: {engine: sqlite}}")
+    result = verify(task, project(files)).result("e.sqlite")
+    assert result.status is Status.FAILED
+    assert any("dependency `asyncpg`" in f.message for f in result.findings)
+
+
+def test_prisma_provider_is_engine_evidence(tmp_path: object) -> None:
+    """The ``provider`` of the ``datasource`` block names the engine; the generator's provider does not."""
+    files = {
+        "prisma/schema.prisma": 'generator client {\n  provider = "prisma-client-js"\n}\n'
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
+        "src/db.ts": "import { PrismaClient } from '@prisma/client';\nexport const prisma = new PrismaClient();\n",
+    }
+    task = task_with(tmp_path, "{id: e.pg, kind: database-engine, params: {engine: postgresql, url_env: DATABASE_URL}}")
+    result = verify(task, project(files)).result("e.pg")
+    assert result.status is Status.PASSED, [f.message for f in result.findings]
