@@ -264,8 +264,11 @@ def test_prisma_models() -> None:
     user, article = found["User"], found["Article"]
     assert user.table == "users"
     email, bio = user.column("email"), user.column("bio")
-    assert email is not None and email.unique and email.nullable is False
-    assert bio is not None and bio.nullable is True
+    assert email is not None
+    assert email.unique
+    assert email.nullable is False
+    assert bio is not None
+    assert bio.nullable is True
     assert {(r.name, r.target, r.kind) for r in user.relations} == {("articles", "Article", "one-to-many")}
     assert {(r.name, r.target, r.kind) for r in article.relations} == {
         ("author", "User", "many-to-one"),
@@ -325,7 +328,8 @@ def test_sequelize_cli_associations_on_this() -> None:
 def test_poetry_dependency_table_names_the_engine(tmp_path: object) -> None:
     """``asyncpg = "^0.29"`` under ``[tool.poetry.dependencies]`` is evidence of PostgreSQL."""
     files = {
-        "pyproject.toml": '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nasyncpg = "^0.29"\n',
+        "pyproject.toml": '[tool.poetry]\nname = "x"\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\nasyncpg = "^0.29"\n',
         "app/main.py": "import os\nURL = os.environ['DATABASE_URL']\n",
     }
     task = task_with(tmp_path, "{id: e.sqlite, kind: database-engine, params: {engine: sqlite}}")
