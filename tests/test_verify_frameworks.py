@@ -348,3 +348,36 @@ def test_prisma_provider_is_engine_evidence(tmp_path: object) -> None:
     task = task_with(tmp_path, "{id: e.pg, kind: database-engine, params: {engine: postgresql, url_env: DATABASE_URL}}")
     result = verify(task, project(files)).result("e.pg")
     assert result.status is Status.PASSED, [f.message for f in result.findings]
+
+
+def test_validation_modules_hold_request_schemas_only(tmp_path: object) -> None:
+    """Settings classes and domain models used only through ``Depends`` are not request schemas; a body
+    model imported from outside ``modules`` is, and ``modules`` may be written as a file path."""
+    files = {
+        "app/config.py": "from pydantic_settings import BaseSettings\n\n"
+        "class Settings(BaseSettings):\n    debug: bool = False\n",
+        "app/domain.py": "from pydantic import BaseModel\n\nclass Note(BaseModel):\n    id: int\n",
+        "app/schemas.py": "from pydantic import BaseModel\n\nclass NoteIn(BaseModel):\n    title: str\n",
+        "app/extra.py": "from pydantic import BaseModel\n\nclass Tagging(BaseModel):\n    tag: str\n",
+        "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app.domain import Note
+            from app.extra import Tagging
+            from app.schemas import NoteIn
+            router = APIRouter()
+            def current(note_id: int) -> Note: ...
+            @router.post("/notes")
+            def create(body: NoteIn, note: Note = Depends(current)): ...
+            @router.post("/notes/{id}/tags")
+            def tag(id: int, body: Tagging): ...
+        """,
+    }
+    constraint = "{id: v.pydantic, kind: validation-pattern, params: {library: pydantic, modules: [app/schemas.py]}}"
+    result = verify(task_with(tmp_path, constraint), project(files)).result("v.pydantic")
+    assert [(f.status, f.evidence[0].path) for f in result.findings] == [(Status.FAILED, "app/extra.py")]
+    del files["app/extra.py"]
+    files["app/routes.py"] = files["app/routes.py"].replace(
+        "from app.extra import Tagging", "from app.schemas import NoteIn as Tagging"
+    )
+    result = verify(task_with(tmp_path, constraint), project(files)).result("v.pydantic")
+    assert result.status is Status.PASSED, [f.message for f in result.findings]

@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { addNote, findNote, listNotes, removeNote } from '../repositories/notes';
+import { NoteIn } from '../schemas';
 
 const notes = new Hono();
 
 notes.get('/', async (c) => c.json(await listNotes()));
 notes.post('/', async (c) => {
-  const { title, body } = await c.req.json();
-  return c.json(await addNote(String(title), body ?? null), 201);
+  const { title, body } = NoteIn.parse(await c.req.json());
+  return c.json(await addNote(title, body), 201);
 });
 notes.get('/:noteId', async (c) => {
   const note = await findNote(Number(c.req.param('noteId')));
