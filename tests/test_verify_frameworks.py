@@ -381,3 +381,66 @@ def test_validation_modules_hold_request_schemas_only(tmp_path: object) -> None:
     )
     result = verify(task_with(tmp_path, constraint), project(files)).result("v.pydantic")
     assert result.status is Status.PASSED, [f.message for f in result.findings]
+
+
+MODELS = """
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+"""
+TAGS = """
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+"""
+INITIAL = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+def upgrade():
+    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("title", sa.String(200)))
+    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(50)))
+"""
+
+
+def test_readded_model_whose_table_a_migration_creates_needs_no_migration(tmp_path: object) -> None:
+    """A feature re-adds ``Tag``; the baseline's migration already creates ``tags``: nothing new is needed.
+    A column no migration creates fails, with the column's declaration as evidence."""
+    constraint = "{id: m.kept, kind: migrations-preserved, params: {directory: migrations, tool: alembic}}"
+    task = task_with(tmp_path, constraint)
+    baseline = project({"app/models.py": MODELS, "migrations/0001_initial.py": INITIAL})
+    readded = Project.from_files(
+        {"app/models.py": MODELS + TAGS, "migrations/0001_initial.py": INITIAL}, baseline=baseline
+    )
+    assert verify(task, readded).status("m.kept") is Status.PASSED
+    extra = MODELS + TAGS + "    colour: Mapped[str] = mapped_column(String(7))\n"
+    coloured = Project.from_files({"app/models.py": extra, "migrations/0001_initial.py": INITIAL}, baseline=baseline)
+    finding = verify(task, coloured).result("m.kept").findings[0]
+    assert finding.status is Status.FAILED
+    assert finding.message == "the models add column `tags.colour`, which no migration under `migrations/` creates"
+    assert (finding.evidence[0].path, finding.evidence[0].text) == (
+        "app/models.py",
+        "colour: Mapped[str] = mapped_column(String(7))",
+    )
+
+
+def test_no_migrations_folder_is_unchecked(tmp_path: object) -> None:
+    """Without migrations in the baseline or the project there is nothing to compare: unchecked, not passed."""
+    task = task_with(tmp_path, "{id: m.kept, kind: migrations-preserved, params: {directory: migrations}}")
+    baseline = project({"app/models.py": MODELS})
+    changed = Project.from_files({"app/models.py": MODELS + TAGS}, baseline=baseline)
+    result = verify(task, changed).result("m.kept")
+    assert result.status is Status.UNCHECKED
+    assert "no migrations under `migrations/`" in result.findings[0].message

@@ -16,7 +16,7 @@ import ast
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cdspec.verify._python import string_value
+from cdspec.verify._python import string_value, terminal
 from cdspec.verify.checks._common import entities, evidence, in_spec, spec_path
 from cdspec.verify.findings import Evidence, Finding
 from cdspec.verify.project import Project
@@ -42,6 +42,126 @@ def _signature(project: Project) -> set[tuple[Any, ...]]:
                      c.foreign_key))  # fmt: skip
         for r in model.relations:
             out.add(("relation", model.name, r.name, r.target))
+    return out
+
+
+_Item = tuple[str, ...]  # ("table", t) or ("column", t, c)
+
+
+def _schema_items(project: Project) -> dict[_Item, tuple[str, int]]:
+    """Tables and columns the models declare, with where: ``("column", table, column)`` -> (path, line)."""
+    out: dict[_Item, tuple[str, int]] = {}
+    for model in entities(project):
+        table = (model.table or model.name).lower()
+        out[("table", table)] = (model.path, model.line)
+        for column in model.columns:
+            out[("column", table, column.name.lower())] = (model.path, column.line)
+    return out
+
+
+def _migrated(project: Project, directory: str) -> set[_Item] | None:
+    """Tables and columns the migrations under ``directory`` leave in place, or None when none can be read.
+
+    Alembic ``op.create_table(t, sa.Column(c, ...))``, ``op.add_column(t,
+    sa.Column(c))``, ``op.drop_column(t, c)``, ``op.drop_table(t)``; Django
+    ``migrations.CreateModel(name=..., fields=[(c, ...)])``, ``AddField``,
+    ``RemoveField``, ``DeleteModel`` (tables named by the model, lower case).
+    Files are applied in name order.
+    """
+    items: set[_Item] = set()
+    seen = False
+    for path in sorted(_migration_files(project, directory)):
+        tree = project.ast(path) if path.endswith(".py") else None
+        if tree is None:
+            continue
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name = terminal(call.func)
+            args = [string_value(a) for a in call.args]
+            kw = {k.arg: k.value for k in call.keywords if k.arg}
+            if name == "create_table" and args and args[0]:
+                seen = True
+                table = args[0].lower()
+                items.add(("table", table))
+                for arg in call.args[1:]:
+                    if isinstance(arg, ast.Call) and terminal(arg.func) == "Column" and arg.args:
+                        column = string_value(arg.args[0])
+                        if column:
+                            items.add(("column", table, column.lower()))
+            elif name == "add_column" and len(call.args) >= 2 and args[0]:
+                inner = call.args[1]
+                column = string_value(inner.args[0]) if isinstance(inner, ast.Call) and inner.args else None
+                if column:
+                    seen = True
+                    items.add(("column", args[0].lower(), column.lower()))
+            elif name == "drop_column" and len(args) >= 2 and args[0] and args[1]:
+                items.discard(("column", args[0].lower(), args[1].lower()))
+            elif name == "drop_table" and args and args[0]:
+                items = {i for i in items if i[1] != args[0].lower()}
+            elif name == "CreateModel":
+                model = string_value(kw.get("name")) or (args[0] if args else None)
+                fields = kw.get("fields")
+                if model and isinstance(fields, ast.List | ast.Tuple):
+                    seen = True
+                    items.add(("table", model.lower()))
+                    for field in fields.elts:
+                        if isinstance(field, ast.Tuple) and field.elts:
+                            column = string_value(field.elts[0])
+                            if column:
+                                items.add(("column", model.lower(), column.lower()))
+            elif name in {"AddField", "RemoveField"}:
+                model, column = string_value(kw.get("model_name")), string_value(kw.get("name"))
+                if model and column:
+                    seen = True
+                    item = ("column", model.lower(), column.lower())
+                    if name == "AddField":
+                        items.add(item)
+                    else:
+                        items.discard(item)
+            elif name == "DeleteModel":
+                model = string_value(kw.get("name")) or (args[0] if args else None)
+                if model:
+                    items = {i for i in items if i[1] != model.lower()}
+    return items if seen else None
+
+
+def _uncovered_changes(project: Project, baseline: Project, directory: str, context: Context) -> list[Finding]:
+    """With no new migration: model changes the existing migrations do not already make.
+
+    When the migrations can be read, a table or column the models add is
+    fine if a migration creates it (a model re-added for a table an existing
+    migration creates needs no new migration), and one they drop is fine if
+    the migrations drop it too; any other difference (types, nullability,
+    keys, relations) needs a new migration. Unreadable migrations: any model
+    change needs one. The evidence is the changed declaration.
+    """
+    if _signature(project) == _signature(baseline):
+        return []
+    now, then = _schema_items(project), _schema_items(baseline)
+    migrated = _migrated(project, directory)
+    added = [i for i in now if i not in then]
+    dropped = [i for i in then if i not in now]
+    if migrated is not None:
+        uncovered = [i for i in added if i not in migrated] + [i for i in dropped if i in migrated]
+        if not uncovered and (added or dropped):
+            return []  # the only differences are tables/columns the migrations already match
+    else:
+        uncovered = added + dropped
+    hint = f"Add a migration to `{directory}/` for the model change."
+    if not uncovered:  # a change within a column or relation
+        changed = [m for m in entities(project) if m.path in project.changed_paths or m.path in project.added_paths]
+        where = evidence(project, changed[0].path, changed[0].line) if changed else Evidence(directory, None, "")
+        return [context.failed(f"the models changed but no new migration was added under `{directory}/`", where, hint)]
+    out = []
+    for item in uncovered:
+        what = f"table `{item[1]}`" if item[0] == "table" else f"column `{item[1]}.{item[2]}`"
+        if item in now:
+            path, line = now[item]
+            message = f"the models add {what}, which no migration under `{directory}/` creates"
+            out.append(context.failed(message, evidence(project, path, line), hint))
+        else:
+            path, line = then[item]
+            message = f"the models drop {what}, which the migrations under `{directory}/` still create"
+            out.append(context.failed(message, Evidence(path, line, baseline.line(path, line)), hint))
     return out
 
 
@@ -107,16 +227,15 @@ def check_migrations_preserved(project: Project, params: Mapping[str, Any], cont
                 )
             )
     added = [p for p in after if p not in set(before)]
-    if _signature(project) != _signature(baseline) and not added:
-        changed = [m for m in entities(project) if m.path in project.changed_paths or m.path in project.added_paths]
-        where = evidence(project, changed[0].path, changed[0].line) if changed else Evidence(directory, None, "")
-        findings.append(
-            context.failed(
-                f"the models changed but no new migration was added under `{directory}/`",
-                where,
-                f"Add a migration to `{directory}/` for the model change.",
+    if not before and not after:
+        return [
+            context.unchecked(
+                f"no migrations under `{directory}/` in the baseline or the project: nothing to compare",
+                hint="Check `directory` names the project's migrations folder.",
             )
-        )
+        ]
+    if not added:
+        findings.extend(_uncovered_changes(project, baseline, directory, context))
     if params.get("tool") == "alembic":
         known = {rev for p in after if p.endswith(".py") for rev in [_alembic_ids(project, p)[0]] if rev}
         for path in added:
