@@ -444,3 +444,19 @@ def test_no_migrations_folder_is_unchecked(tmp_path: object) -> None:
     result = verify(task, changed).result("m.kept")
     assert result.status is Status.UNCHECKED
     assert "no migrations under `migrations/`" in result.findings[0].message
+
+
+def test_diff_that_empties_a_directory_removes_it(tmp_path: object) -> None:
+    """``--diff`` deleting the last file of ``tests/`` leaves no ``tests`` directory, as the checked-out tree."""
+    from pathlib import Path
+
+    root = Path(str(tmp_path)) / "p"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_a.py").write_text("def test_a():\n    pass\n", encoding="utf-8")
+    (root / "app").mkdir()
+    (root / "app" / "main.py").write_text("x = 1\n", encoding="utf-8")
+    (root / "empty").mkdir()
+    diff = "--- a/tests/test_a.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-def test_a():\n-    pass\n"
+    changed = Project.from_diff(Project.from_directory(root), diff)
+    assert changed.dirs == {"app", "empty"}
+    assert not changed.has("tests")
