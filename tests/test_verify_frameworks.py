@@ -460,3 +460,33 @@ def test_diff_that_empties_a_directory_removes_it(tmp_path: object) -> None:
     changed = Project.from_diff(Project.from_directory(root), diff)
     assert changed.dirs == {"app", "empty"}
     assert not changed.has("tests")
+
+
+def test_sqlalchemy_core_tables_are_a_data_model(tmp_path: object) -> None:
+    """``Table("notes", metadata, Column(...))`` declares the entity ``Note`` (table ``notes``) with its columns and
+    its foreign keys as many-to-one relations; an association table of a ``relationship`` is not an entity."""
+    files = {
+        "app/tables.py": """
+            from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
+            metadata = MetaData()
+            users = Table("users", metadata, Column("id", Integer, primary_key=True))
+            notes = Table(
+                "notes",
+                metadata,
+                Column("id", Integer, primary_key=True),
+                Column("title", String(200), nullable=False),
+                Column("body", Text),
+                Column("author_id", ForeignKey("users.id"), nullable=False),
+            )
+        """
+    }
+    constraint = (
+        "{id: d.model, kind: data-model, params: {entities: [{name: Note, fields: ["
+        "{name: title, type: string, required: true}, {name: body, type: text, required: false}],"
+        " relations: [{name: author, target: users, kind: many-to-one}]}]}}"
+    )
+    task = task_with(tmp_path, constraint)
+    assert verify(task, project(files)).status("d.model") is Status.PASSED
+    files["app/tables.py"] = files["app/tables.py"].replace("String(200), nullable=False", "String(200)")
+    result = verify(task, project(files)).result("d.model")
+    assert [f.message for f in result.findings] == ["Note.title is nullable, expected required (NOT NULL)"]

@@ -984,7 +984,7 @@ def python_entities(  # noqa: PLR0915  # one pass per model framework, closures 
         rels.update((r.name, r) for r in relations)
         return list(cols.values()), list(rels.values())
 
-    entities: dict[str, Entity] = {}
+    entities: dict[str, Entity] = {e.name: e for e in _core_tables(sources, enums, texts)}
     for name, (declared, is_model, _, _, source, node, framework) in parsed.items():
         if not is_model:
             continue
@@ -1005,6 +1005,62 @@ def python_entities(  # noqa: PLR0915  # one pass per model framework, closures 
             relation = Relation(relname, owner, line, "", kind=kind)
             entities[target] = attrs.evolve(entity, relations=(*entity.relations, relation))
     return sorted(entities.values(), key=lambda e: (e.path, e.line, e.name))
+
+
+def _core_tables(sources: Sequence[Source], enums: _Enums, texts: Mapping[str, Sequence[str]]) -> list[Entity]:
+    """SQLAlchemy Core tables: ``notes = Table("notes", metadata, Column("id", Integer, primary_key=True), ...)``.
+
+    The entity is named by the table; a foreign key column ``author_id`` to
+    table ``users`` is a many-to-one relation ``author`` (one-to-one when the
+    column is unique) to the entity of that table.
+    """
+    tables: list[Entity] = []
+    secondary = {  # association tables of relationships are not entities
+        name
+        for source in sources
+        for call in source.nodes(ast.Call)
+        if terminal(call.func) == "relationship"
+        for value in [keyword(call, "secondary")]
+        if value is not None
+        for name in [string_value(value) or terminal(value)]
+        if name
+    }
+    for source in sources:
+        lines = texts.get(source.path, ())
+        for stmt in source.tree.body:
+            if not isinstance(stmt, ast.Assign | ast.AnnAssign):
+                continue
+            value = stmt.value
+            if not (isinstance(value, ast.Call) and terminal(value.func) == "Table" and value.args):
+                continue
+            table = string_value(value.args[0])
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if table is None or table in secondary or any(terminal(t) in secondary for t in targets):
+                continue
+            columns = [
+                _column_from_call(name, arg, None, enums, line=arg.lineno, text=_line_text(lines, arg.lineno))
+                for arg in value.args[1:]
+                if isinstance(arg, ast.Call) and terminal(arg.func) == "Column" and arg.args
+                for name in [string_value(arg.args[0])]
+                if name is not None
+            ]
+            tables.append(Entity(table, table, source.path, stmt.lineno, tuple(columns), (), "sqlalchemy-core"))
+    by_table = {t.table: t.name for t in tables}
+    out = []
+    for entity in tables:
+        relations = tuple(
+            Relation(
+                c.name.removesuffix("_id"),
+                by_table[c.foreign_key],
+                c.line,
+                c.text,
+                kind="one-to-one" if c.unique else "many-to-one",
+            )
+            for c in entity.columns
+            if c.foreign_key in by_table and c.name.endswith("_id")
+        )
+        out.append(attrs.evolve(entity, relations=relations))
+    return out
 
 
 def _has_line(entity: Entity, line: int) -> bool:

@@ -63,7 +63,12 @@ def _find(models: list[Entity], name: str, table: str | None) -> Entity | None:
         if table is not None and model.table == table:
             return model
     lowered = name.lower()
-    return next((m for m in models if m.name.lower() == lowered), None)
+    found = next((m for m in models if m.name.lower() == lowered), None)
+    if found is None:  # a Core table is named by its table: `Note` is the table `note` or `notes`
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        tables = {snake, snake + "s", snake + "es"}
+        found = next((m for m in models if m.framework == "sqlalchemy-core" and m.table in tables), None)
+    return found
 
 
 def check_data_model(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:

@@ -88,7 +88,7 @@ _SQLALCHEMY_ORM_NAMES = frozenset(
 
 def _sqlalchemy_orm_use(project: Project, uses: list[Import]) -> bool:
     """Whether the files importing SQLAlchemy build models or queries with it, not only ``text()`` SQL."""
-    if any(e.framework == "sqlalchemy" for e in entities(project)):
+    if any(e.framework.startswith("sqlalchemy") for e in entities(project)):
         return True
     for path in sorted({u.path for u in uses}):
         source = source_of(project, path)
