@@ -490,3 +490,35 @@ def test_sqlalchemy_core_tables_are_a_data_model(tmp_path: object) -> None:
     files["app/tables.py"] = files["app/tables.py"].replace("String(200), nullable=False", "String(200)")
     result = verify(task, project(files)).result("d.model")
     assert [f.message for f in result.findings] == ["Note.title is nullable, expected required (NOT NULL)"]
+
+
+def test_aiohttp_handler_factory_and_helper_one_call_deep(tmp_path: object) -> None:
+    """A handler made by a factory is read (not skipped), and a body validated by a helper it calls counts."""
+    files = {
+        "app/schemas.py": "from marshmallow import Schema, fields\n\nclass NoteIn(Schema):\n    title = fields.Str()\n",
+        "app/parse.py": "from app.schemas import NoteIn\n\ndef note_in(data):\n    return NoteIn().load(data)\n",
+        "app/main.py": """
+            from aiohttp import web
+            from app.parse import note_in
+
+            def make_create(store):
+                async def create(request):
+                    data = note_in(await request.json())
+                    return web.json_response(store.add(data), status=201)
+                return create
+
+            def make_raw(store):
+                async def raw(request):
+                    return web.json_response(store.add(await request.json()))
+                return raw
+
+            app = web.Application()
+            app.router.add_post("/api/notes", make_create({}))
+            app.router.add_post("/api/raw", make_raw({}))
+        """,
+    }
+    constraint = "{id: v.m, kind: validation-pattern, params: {library: marshmallow, modules: [app/schemas.py]}}"
+    result = verify(task_with(tmp_path, constraint, framework="aiohttp"), project(files)).result("v.m")
+    assert [(f.status, f.message) for f in result.findings] == [
+        (Status.FAILED, "handler raw in `app/main.py` reads the request body without a marshmallow schema")
+    ]

@@ -550,6 +550,7 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     bindings: dict[str, dict[str, tuple[str, str]]] = {}
     # mounts: child -> [(parent, prefix)]; filled by declarations (basePath) and by use()/route() calls
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    aliases: dict[tuple[str, str], tuple[str, str]] = {}  # `export const pingRoute = app;`
     own: dict[tuple[str, str], str] = {}  # a router's own prefix (Hono `new Hono().basePath('/api')`)
     chains: list[tuple[str, tuple[str, str], int]] = []  # (file, owner, index of the factory's ')') to read on
     for source in sources:
@@ -563,6 +564,9 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
                 continue
             factory = _router_factory(tokens, i + 2)
             if factory is None:
+                plain = declared and _is(tokens, i + 2, "name") and not _is(tokens, i + 3, "punct")
+                if (plain or _is(tokens, i + 3, "punct", ";")) and (source.path, tokens[i + 2].value) in routers:
+                    aliases[(source.path, token.value)] = (source.path, tokens[i + 2].value)  # const x = app;
                 continue
             name = token.value if declared else _DEFAULT
             routers[(source.path, name)] = factory[0]
@@ -571,6 +575,8 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     def resolve_name(path: str, name: str, seen: int = 0) -> tuple[str, str] | None:
         if (path, name) in routers:
             return path, name
+        if (path, name) in aliases:
+            return aliases[(path, name)]
         bound = bindings.get(path, {}).get(name)
         if bound is None or seen > 10:
             return None

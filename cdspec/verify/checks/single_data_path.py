@@ -32,7 +32,7 @@ from typing import Any
 
 from cdspec.verify._js import Token
 from cdspec.verify._jsmodel import js_bindings
-from cdspec.verify._python import Source, dotted
+from cdspec.verify._python import Source, dotted, import_bindings
 from cdspec.verify.checks._common import (
     entities,
     evidence,
@@ -104,7 +104,46 @@ def _python_access(project: Project, path: str, allowed: list[str], model_names:
             hits.append((node.lineno, f"uses `{owner}.session`"))
         elif node.attr in {"query", "objects"} and owner in model_names:
             hits.append((node.lineno, f"queries `{owner}.{node.attr}`"))
+        elif node.attr in _ACTIVE_RECORD_METHODS and owner in _active_record_models(project):
+            hits.append((node.lineno, f"queries `{owner}.{node.attr}()`"))
     return hits
+
+
+#: Query class methods of active-record ORMs (Tortoise, peewee): `User.create(...)`, `User.get_or_none(...)`.
+_ACTIVE_RECORD_METHODS = frozenset(
+    {"create", "get", "get_or_none", "get_or_create", "update_or_create", "filter", "all", "exclude", "first",
+     "bulk_create", "bulk_update", "select", "insert", "insert_many", "update", "delete", "get_by_id",
+     "delete_by_id", "raw", "annotate", "exists", "count"}
+)  # fmt: skip
+_ACTIVE_RECORD_BASES = ("tortoise", "peewee")
+
+
+def _active_record_models(project: Project) -> frozenset[str]:
+    """Classes deriving (through the project's own classes) from Tortoise's or peewee's ``Model``."""
+
+    def compute() -> frozenset[str]:
+        classes = []
+        for path in project.python_files:
+            source = source_of(project, path)
+            if source is None:
+                continue
+            bound = import_bindings(source)
+            for node in source.nodes(ast.ClassDef):
+                bases = [dotted(b) or "" for b in node.bases]
+                direct = any(
+                    module_in_any(bound.get(b.split(".")[0], ""), _ACTIVE_RECORD_BASES) and b.endswith("Model")
+                    for b in bases
+                )
+                classes.append((node.name, direct, [b.split(".")[-1] for b in bases]))
+        found = {name for name, direct, _ in classes if direct}
+        grew = True
+        while grew:
+            more = {name for name, _, bases in classes if name not in found and found.intersection(bases)}
+            found |= more
+            grew = bool(more)
+        return frozenset(found)
+
+    return project.memo("checks:active-record-models", compute)
 
 
 def _sqlalchemy_aliases(source: Source) -> set[str]:

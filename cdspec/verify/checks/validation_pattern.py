@@ -17,14 +17,15 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cdspec.verify._python import Source, dotted, import_bindings, terminal
 from cdspec.verify.checks._common import (
     anchor,
     evidence,
-    function_at,
+    function_named,
+    handler_at,
     in_any,
     is_test_file,
     join,
@@ -137,7 +138,7 @@ def _request_schema_names(
     names: set[str] = set()
     for route in routes(project):
         source = by_path.get(route.file)
-        function = function_at(source, route.line) if source is not None else None
+        function = handler_at(project, source, route.line) if source is not None else None
         if function is None:
             continue
         args = function.args
@@ -166,6 +167,30 @@ def _request_schema_names(
                 if isinstance(call, ast.Call):
                     names.update(n.id for n in ast.walk(call.func) if isinstance(n, ast.Name))
     return names
+
+
+def _validating_helpers(
+    project: Project, source: Source, function: ast.AST, allowed: Callable[[str], bool]
+) -> set[str]:
+    """Names of the functions ``function`` calls (one call deep) that themselves call a schema.
+
+    ``data = parse_note(request.get_json())`` validates when ``parse_note``
+    (of the module, or imported from the project) calls a name its own
+    module imports from the schema modules (or the library).
+    """
+    out: set[str] = set()
+    homes = {id(s.tree): s for s in sources(project)}
+    for call in ast.walk(function):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            continue
+        helper = function_named(project, source, call.func)
+        if helper is None or helper is function:
+            continue
+        home = next((s for s in homes.values() if helper in s.tree.body), source)
+        names = {local for local, target in import_bindings(home).items() if allowed(target)}
+        if any(isinstance(n, ast.Call) and _mentions(n.func, names) for n in ast.walk(helper)):
+            out.add(call.func.id)
+    return out
 
 
 def _reads_body(function: ast.AST) -> bool:
@@ -282,18 +307,20 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
         handler_source = by_path.get(route.file)
         if handler_source is None:
             continue
-        function = function_at(handler_source, route.line)
+        function = handler_at(project, handler_source, route.line)
         if function is None or (route.file, function.lineno) in seen:
             continue
         seen.add((route.file, function.lineno))
         handlers += 1
-        allowed_names = {
-            local
-            for local, target in bindings[route.file].items()
-            if (modules and any(module_in(target, _spec_module(m)) for m in modules))
-            or (not modules and any(module_in(target, pkg) for pkg in packages))
-        }
-        body_line = _unvalidated_body(function, allowed_names)
+
+        def allowed(target: str) -> bool:
+            if modules:
+                return any(module_in(target, _spec_module(m)) for m in modules)
+            return any(module_in(target, pkg) for pkg in packages)
+
+        allowed_names = {local for local, target in bindings[route.file].items() if allowed(target)}
+        helpers = _validating_helpers(project, handler_source, function, allowed)
+        body_line = _unvalidated_body(function, allowed_names | helpers)
         if body_line is not None:
             findings.append(
                 context.failed(
