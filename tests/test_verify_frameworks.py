@@ -522,3 +522,31 @@ def test_aiohttp_handler_factory_and_helper_one_call_deep(tmp_path: object) -> N
     assert [(f.status, f.message) for f in result.findings] == [
         (Status.FAILED, "handler raw in `app/main.py` reads the request body without a marshmallow schema")
     ]
+
+
+def test_sql_migrations_and_alembic_downgrade(tmp_path: object) -> None:
+    """A Prisma ``migration.sql`` creating the table covers a re-added model; an Alembic ``downgrade()``
+    dropping a table does not undo what ``upgrade()`` creates."""
+    schema = 'datasource db {\n  provider = "sqlite"\n}\nmodel Note {\n  id Int @id\n  title String\n}\n'
+    comment = "model Comment {\n  id Int @id\n  body String\n}\n"
+    sql = (
+        '-- CreateTable\nCREATE TABLE "Note" (\n  "id" INTEGER NOT NULL,\n  "title" TEXT NOT NULL,\n'
+        '  PRIMARY KEY ("id")\n);\n\nCREATE TABLE "Comment" ("id" INTEGER NOT NULL, "body" TEXT NOT NULL);\n'
+    )
+    constraint = "{id: m.kept, kind: migrations-preserved, params: {directory: prisma/migrations}}"
+    task = task_with(tmp_path, constraint)
+    migration = "prisma/migrations/20240101_init/migration.sql"
+    baseline = project({"prisma/schema.prisma": schema, migration: sql})
+    readded = Project.from_files({"prisma/schema.prisma": schema + comment, migration: sql}, baseline=baseline)
+    assert verify(task, readded).status("m.kept") is Status.PASSED
+    extra = schema + "model Tag {\n  id Int @id\n}\n"
+    tagged = Project.from_files({"prisma/schema.prisma": extra, migration: sql}, baseline=baseline)
+    assert [f.message for f in verify(task, tagged).result("m.kept").findings] == [
+        "the models add table `tag`, which no migration under `prisma/migrations/` creates"
+    ]
+    downgrade = INITIAL + '\ndef downgrade():\n    op.drop_table("tags")\n    op.drop_table("notes")\n'
+    constraint = "{id: m.kept, kind: migrations-preserved, params: {directory: migrations, tool: alembic}}"
+    task = task_with(tmp_path, constraint)
+    base = project({"app/models.py": MODELS, "migrations/0001_initial.py": downgrade})
+    again = Project.from_files({"app/models.py": MODELS + TAGS, "migrations/0001_initial.py": downgrade}, baseline=base)
+    assert verify(task, again).status("m.kept") is Status.PASSED

@@ -1012,7 +1012,9 @@ def _core_tables(sources: Sequence[Source], enums: _Enums, texts: Mapping[str, S
 
     The entity is named by the table; a foreign key column ``author_id`` to
     table ``users`` is a many-to-one relation ``author`` (one-to-one when the
-    column is unique) to the entity of that table.
+    column is unique) to the entity of that table. Association tables (a
+    relationship's ``secondary``, or every column a foreign key) are not
+    entities.
     """
     tables: list[Entity] = []
     secondary = {  # association tables of relationships are not entities
@@ -1044,6 +1046,8 @@ def _core_tables(sources: Sequence[Source], enums: _Enums, texts: Mapping[str, S
                 for name in [string_value(arg.args[0])]
                 if name is not None
             ]
+            if len(columns) >= 2 and all(c.foreign_key for c in columns):
+                continue  # an association table (every column a foreign key), even before a relationship uses it
             tables.append(Entity(table, table, source.path, stmt.lineno, tuple(columns), (), "sqlalchemy-core"))
     by_table = {t.table: t.name for t in tables}
     out = []

@@ -100,7 +100,10 @@ def _column_shapes(project: Project) -> dict[_Item, tuple[Any, ...]]:
 def _apply_python(tree: ast.Module, items: set[_Item]) -> bool:
     """Apply an Alembic or Django migration module to ``items``; whether it said anything readable."""
     seen = False
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+    # Alembic: only what `upgrade()` does (`downgrade()` drops what it created)
+    upgrade = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"]
+    scope: ast.AST = upgrade[0] if upgrade else tree
+    for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
         name = terminal(call.func)
         args = [string_value(a) for a in call.args]
         kw = {k.arg: k.value for k in call.keywords if k.arg}
@@ -230,7 +233,11 @@ def _uncovered_changes(project: Project, baseline: Project, directory: str, cont
     now, then = _schema_items(project), _schema_items(baseline)
     shapes_now, shapes_then = _column_shapes(project), _column_shapes(baseline)
     out = []
-    for item in sorted(set(now) | set(then)):
+    whole: set[str] = set()  # tables reported as a whole: their columns are not reported again
+    for item in sorted(set(now) | set(then), key=lambda i: (i[0] != "table", i)):
+        if item[0] == "column" and item[1] in whole:
+            continue
+        before = len(out)
         what = f"table `{item[1]}`" if item[0] == "table" else f"column `{item[1]}.{item[2]}`"
         if item in now and item not in then and item not in migrated:
             path, line = now[item]
@@ -244,6 +251,8 @@ def _uncovered_changes(project: Project, baseline: Project, directory: str, cont
             path, line = now[item]
             message = f"{what} changed (type, nullability or keys) but no new migration was added under `{directory}/`"
             out.append(context.failed(message, evidence(project, path, line), hint))
+        if item[0] == "table" and len(out) > before:
+            whole.add(item[1])
     return out
 
 
