@@ -766,13 +766,26 @@ def _snake(name: str) -> str:
 _DJANGO_BASES = {"models.Model", "Model", "django.db.models.Model", "AbstractUser", "AbstractBaseUser"}
 
 
-def _is_django_model(node: ast.ClassDef, project_models: frozenset[str] = frozenset()) -> bool:
+def _is_django_model(
+    node: ast.ClassDef, project_models: frozenset[str] = frozenset(), bound: Mapping[str, str] | None = None
+) -> bool:
     """A class deriving from Django's ``Model`` (or ``AbstractUser``...), directly or through
-    ``project_models`` (the project's own Django models, abstract ones included), with a field."""
+    ``project_models`` (the project's own Django models, abstract ones included), with a field.
+
+    ``bound`` (the module's import bindings), when given, must tie the base to
+    Django: Tortoise's ``models.Model`` is not Django's.
+    """
     bases = {dotted(b) for b in node.bases}
-    if bases & project_models or (bases & {"AbstractUser", "AbstractBaseUser"}):
+    if bases & project_models:
         return True
-    return any(dotted(b) in _DJANGO_BASES for b in node.bases) and any(
+
+    def django(base: str | None) -> bool:
+        head = (base or "").split(".")[0]
+        return bound is None or head not in bound or bound[head].startswith("django")
+
+    if any(b in {"AbstractUser", "AbstractBaseUser"} and django(b) for b in bases):
+        return True
+    return any(dotted(b) in _DJANGO_BASES and django(dotted(b)) for b in node.bases) and any(
         (
             isinstance(value, ast.Call)
             and (dotted(value.func) or "").startswith("models.")
@@ -955,7 +968,9 @@ def python_entities(  # noqa: PLR0915  # one pass per model framework, closures 
     django_reverse: list[tuple[str, str, str, int, str]] = []
     django: frozenset[str] = frozenset()
     while True:  # the project's Django models, through its own (abstract) bases
-        more = frozenset(n for n, (_, node) in classes.items() if _is_django_model(node, django))
+        more = frozenset(
+            n for n, (src, node) in classes.items() if _is_django_model(node, django, import_bindings(src))
+        )
         if more == django:
             break
         django = more

@@ -232,7 +232,7 @@ def _uncovered_changes(project: Project, baseline: Project, directory: str, cont
         return [context.failed(f"the models changed but no new migration was added under `{directory}/`", where, hint)]
     now, then = _schema_items(project), _schema_items(baseline)
     shapes_now, shapes_then = _column_shapes(project), _column_shapes(baseline)
-    out = []
+    out: list[Finding] = []
     whole: set[str] = set()  # tables reported as a whole: their columns are not reported again
     for item in sorted(set(now) | set(then), key=lambda i: (i[0] != "table", i)):
         if item[0] == "column" and item[1] in whole:

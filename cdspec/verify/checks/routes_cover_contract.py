@@ -33,7 +33,8 @@ def check_routes_cover_contract(project: Project, params: Mapping[str, Any], con
     if not found:
         return [
             context.unchecked(
-                "no route declarations found (Flask, FastAPI, Django, aiohttp and Express are understood)",
+                "no route declarations found "
+                "(Flask, FastAPI, Django, aiohttp, Express, Hono and NestJS are understood)",
                 hint="Declare routes with the framework's decorators or router calls so they can be read statically.",
             )
         ]
