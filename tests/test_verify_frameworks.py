@@ -550,3 +550,44 @@ def test_sql_migrations_and_alembic_downgrade(tmp_path: object) -> None:
     base = project({"app/models.py": MODELS, "migrations/0001_initial.py": downgrade})
     again = Project.from_files({"app/models.py": MODELS + TAGS, "migrations/0001_initial.py": downgrade}, baseline=base)
     assert verify(task, again).status("m.kept") is Status.PASSED
+
+
+def test_tortoise_models_are_read_and_not_taken_for_django() -> None:
+    """Tortoise's ``models.Model`` with ``fields.*`` is a Tortoise model (``pk=True``, ``null=True``,
+    ``ForeignKeyField("models.User")``, ``Meta.table``), not a Django one."""
+    found = entities(
+        project(
+            {
+                "app/models.py": """
+                    from tortoise import fields, models
+
+                    class Base(models.Model):
+                        id = fields.IntField(pk=True)
+
+                        class Meta:
+                            abstract = True
+
+                    class User(Base):
+                        email = fields.CharField(max_length=255, unique=True)
+                        bio = fields.TextField(null=True)
+
+                        class Meta:
+                            table = "users"
+
+                    class Note(Base):
+                        author = fields.ForeignKeyField("models.User", related_name="notes")
+                """
+            }
+        )
+    )
+    by_name = {e.name: e for e in found}
+    assert sorted(by_name) == ["Note", "User"]
+    user = by_name["User"]
+    assert (user.framework, user.table) == ("tortoise", "users")
+    assert [(c.name, c.type, c.nullable, c.unique, c.primary_key) for c in user.columns] == [
+        ("id", "integer", False, True, True),
+        ("email", "string", False, True, False),
+        ("bio", "text", True, False, False),
+    ]
+    assert [(r.name, r.target, r.kind) for r in by_name["Note"].relations] == [("author", "User", "many-to-one")]
+    assert [(r.name, r.target, r.kind) for r in user.relations] == [("notes", "Note", "one-to-many")]

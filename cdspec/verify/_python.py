@@ -446,6 +446,10 @@ ANNOTATION_TYPES: dict[str, str] = {
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property"})
 _RELATION_CALLS = frozenset({"relationship", "relation"})
 _DJANGO_RELATIONS = {"ForeignKey": "many-to-one", "OneToOneField": "one-to-one", "ManyToManyField": "many-to-many"}
+#: Tortoise ORM spells some fields its own way; the rest are Django's names.
+_TORTOISE_FIELDS = {"IntField": "IntegerField", "BigIntField": "BigIntegerField", "SmallIntField": "SmallIntegerField",
+                    "DatetimeField": "DateTimeField", "ForeignKeyField": "ForeignKey",
+                    "CharEnumField": "CharField", "IntEnumField": "IntegerField"}  # fmt: skip
 
 
 @attrs.frozen
@@ -796,6 +800,38 @@ def _is_django_model(
     )
 
 
+def _meta_option(node: ast.ClassDef, option: str) -> str | None:
+    """A string option of a model's inner ``class Meta`` (``db_table``, ``table``)."""
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for name, _, value, _ in _class_attributes(stmt):
+                if name == option:
+                    return string_value(value)
+    return None
+
+
+def _tortoise_models(classes: Mapping[str, tuple[Source, ast.ClassDef]]) -> frozenset[str]:
+    """Classes deriving from Tortoise's ``Model`` (bound by import to ``tortoise``), through project bases too."""
+    found: set[str] = set()
+    while True:
+        more = {
+            name
+            for name, (source, node) in classes.items()
+            if name not in found
+            and any(
+                terminal(b) in found
+                or (
+                    (dotted(b) or "").endswith("Model")
+                    and import_bindings(source).get((dotted(b) or "").split(".")[0], "").startswith("tortoise")
+                )
+                for b in node.bases
+            )
+        }
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
 def _django_abstract(node: ast.ClassDef) -> bool:
     for stmt in node.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -862,22 +898,21 @@ def _sqlalchemy_class(
 
 
 def _django_class(
-    node: ast.ClassDef, enums: _Enums, lines: Sequence[str]
+    node: ast.ClassDef, enums: _Enums, lines: Sequence[str], *, tortoise: bool = False
 ) -> tuple[str | None, list[Column], list[Relation], list[tuple[str, str, str, int]]]:
-    table: str | None = None
+    """A Django model's table, columns, relations and reverse relations; ``tortoise``: a Tortoise ORM model
+    (``fields.IntField(pk=True)``, ``ForeignKeyField("models.User")``, ``null=True``, ``Meta.table``)."""
+    table = _meta_option(node, "table" if tortoise else "db_table")
     columns: list[Column] = []
     relations: list[Relation] = []
     reverse: list[tuple[str, str, str, int]] = []  # (target, name, kind, line)
-    for stmt in node.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
-            for name, _, value, _ in _class_attributes(stmt):
-                if name == "db_table":
-                    table = string_value(value)
     has_pk = False
     for name, _, value, line in _class_attributes(node):
         if not isinstance(value, ast.Call):
             continue
         field = terminal(value.func) or ""
+        if tortoise:
+            field = _TORTOISE_FIELDS.get(field, field)
         text = _line_text(lines, line)
         null = bool_keyword(value, "null")
         if field in _DJANGO_RELATIONS:
@@ -896,11 +931,13 @@ def _django_class(
                         text,
                         nullable=bool(null),
                         unique=kind == "one-to-one" or bool_keyword(value, "unique") is True,
-                        primary_key=bool_keyword(value, "primary_key") is True,
+                        primary_key=bool_keyword(value, "pk" if tortoise else "primary_key") is True,
                         foreign_key="@" + (target or "?"),
                     )
                 )
             related = string_value(keyword(value, "related_name"))
+            if related is None and tortoise:
+                related = f"{node.name.lower()}s"
             if related is None:
                 related = node.name.lower() if kind == "one-to-one" else f"{node.name.lower()}_set"
             inverse = {"many-to-one": "one-to-many", "one-to-one": "one-to-one", "many-to-many": "many-to-many"}[kind]
@@ -923,7 +960,7 @@ def _django_class(
             else:
                 owner = dotted(choices) or ""
                 values = enums.values.get(owner.split(".")[0]) if owner.endswith("choices") else None
-        primary_key = bool_keyword(value, "primary_key") is True
+        primary_key = bool_keyword(value, "pk" if tortoise else "primary_key") is True
         has_pk = has_pk or primary_key
         columns.append(
             Column(
@@ -974,11 +1011,13 @@ def python_entities(  # noqa: PLR0915  # one pass per model framework, closures 
         if more == django:
             break
         django = more
+    tortoise = _tortoise_models(classes)
     for name, (source, node) in classes.items():
         lines = texts.get(source.path, ())
-        if name in django:
-            table, columns, relations, reverse = _django_class(node, enums, lines)
-            parsed[name] = (table, not _django_abstract(node), columns, relations, source, node, "django")
+        if name in django or name in tortoise:
+            table, columns, relations, reverse = _django_class(node, enums, lines, tortoise=name in tortoise)
+            framework = "tortoise" if name in tortoise else "django"
+            parsed[name] = (table, not _django_abstract(node), columns, relations, source, node, framework)
             django_reverse.extend((t, n, k, line, source.path) for t, n, k, line in reverse)
             continue
         table, is_model, columns, relations, refs = _sqlalchemy_class(node, enums, lines)

@@ -73,7 +73,7 @@ def _find(models: list[Entity], name: str, table: str | None) -> Entity | None:
 
 
 #: ORMs whose models `data-model` reads.
-_READ = frozenset({"sqlalchemy", "django", "sequelize", "prisma"})
+_READ = frozenset({"sqlalchemy", "django", "tortoise", "sequelize", "prisma"})
 
 
 def _no_models(project: Project, context: Context) -> Finding:
@@ -89,7 +89,7 @@ def _no_models(project: Project, context: Context) -> Finding:
     )
     why = f"; the project uses {', '.join(unread)}, whose models are not read" if unread else ""
     return context.unchecked(
-        f"no SQLAlchemy (ORM or Core), Django, Sequelize or Prisma models found{why}",
+        f"no SQLAlchemy (ORM or Core), Django, Tortoise, Sequelize or Prisma models found{why}",
         hint="Declare the models with one of the ORMs the checker reads, or check this constraint by hand.",
     )
 
