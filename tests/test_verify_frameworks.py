@@ -591,3 +591,48 @@ def test_tortoise_models_are_read_and_not_taken_for_django() -> None:
     ]
     assert [(r.name, r.target, r.kind) for r in by_name["Note"].relations] == [("author", "User", "many-to-one")]
     assert [(r.name, r.target, r.kind) for r in user.relations] == [("notes", "Note", "one-to-many")]
+
+
+def test_koa_router_prefix_and_fastify_plugins() -> None:
+    """koa-router's ``new Router({ prefix })`` and nested ``router.use(path, other.routes())``; Fastify
+    ``register(plugin, { prefix })`` with the plugin's routes on its first parameter and ``route({ method, url })``."""
+    koa = keys(
+        {
+            "src/notes.js": """
+                const Router = require('@koa/router');
+                const notes = new Router();
+                notes.get('/', list);
+                notes.del = notes.delete;
+                notes.delete('/:id', drop);
+                module.exports = notes;
+            """,
+            "src/app.js": """
+                const Koa = require('koa');
+                const Router = require('@koa/router');
+                const notes = require('./notes');
+                const api = new Router({ prefix: '/api' });
+                api.use('/notes', notes.routes());
+                const app = new Koa();
+                app.use(api.routes());
+            """,
+        }
+    )
+    assert koa == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}")}
+    fastify = keys(
+        {
+            "src/routes/notes.ts": """
+                export default async function notes(app, opts) {
+                  app.get('/', async () => []);
+                  app.route({ method: ['DELETE'], url: '/:id', handler: drop });
+                }
+            """,
+            "src/server.ts": """
+                import Fastify from 'fastify';
+                import notes from './routes/notes';
+                const server = Fastify({ logger: true });
+                server.register(notes, { prefix: '/api/notes' });
+                server.get('/health', async () => ({ ok: true }));
+            """,
+        }
+    )
+    assert fastify == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}"), ("GET", "/health")}

@@ -450,6 +450,41 @@ def _router_factory(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
         while k < len(tokens) and not _is(tokens, k, "punct", "("):
             k += 1
         return "hono", _skip_balanced(tokens, k + 1)
+    if _is(tokens, j, "name") and tokens[j].value in {"Fastify", "fastify"} and _is(tokens, j + 1, "punct", "("):
+        return "fastify", _skip_balanced(tokens, j + 2)
+    return None
+
+
+def _option(tokens: Sequence[Token], start: int, end: int, key: str) -> str | None:
+    """The string value of ``key: '...'`` between ``start`` and ``end`` (a factory's or plugin's options)."""
+    for k in range(start, min(end, len(tokens) - 2)):
+        if _is(tokens, k, "name", key) and _is(tokens, k + 1, "punct", ":") and _is(tokens, k + 2, "string"):
+            return tokens[k + 2].value
+    return None
+
+
+def _plugin_param(tokens: Sequence[Token], local: str) -> str | None:
+    """The first parameter of the function ``local`` of a file (``_DEFAULT``: the anonymous default export).
+
+    ``function NAME(app, opts)``, ``NAME = async (app) =>``, ``NAME = async function (app)``,
+    ``export default async function (app)``, ``module.exports = async (app) =>``: a Fastify plugin.
+    """
+    for i, token in enumerate(tokens):
+        if local == _DEFAULT:
+            named = (token.value == "default" and _is(tokens, i - 1, "name", "export")) or (
+                token.value == "exports" and _is(tokens, i - 2, "name", "module") and _is(tokens, i + 1, "punct", "=")
+            )
+        else:
+            named = token.value == local and (
+                _is(tokens, i - 1, "name", "function") or _is(tokens, i + 1, "punct", "=")
+            )
+        if not (token.kind == "name" and named):
+            continue
+        k = i + 1
+        for _ in range(6):  # `=`, `async`, `function`, a name, then `(`
+            if _is(tokens, k, "punct", "("):
+                return tokens[k + 1].value if _is(tokens, k + 1, "name") else None
+            k += 1
     return None
 
 
@@ -477,8 +512,13 @@ def _exported(tokens: Sequence[Token]) -> dict[str, str]:
             if _is(tokens, i + 4, "name") and not _is(tokens, i - 1, "punct", "."):
                 out[tokens[i + 2].value] = tokens[i + 4].value
         elif token.value == "export" and _is(tokens, i + 1, "name", "default") and _is(tokens, i + 2, "name"):
-            head = _router_factory(tokens, i + 2)
-            out["default"] = _DEFAULT if head is not None else tokens[i + 2].value
+            k = i + 3 if tokens[i + 2].value == "async" else i + 2
+            if _is(tokens, k, "name", "function"):  # export default [async] function [NAME](...)
+                out["default"] = tokens[k + 1].value if _is(tokens, k + 1, "name") else _DEFAULT
+            elif k != i + 2 or _router_factory(tokens, i + 2) is not None:  # async arrow, or a router made here
+                out["default"] = _DEFAULT
+            else:
+                out["default"] = tokens[i + 2].value
         elif (
             token.value == "export"
             and _is(tokens, i + 1, "name")
@@ -570,6 +610,9 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
                 continue
             name = token.value if declared else _DEFAULT
             routers[(source.path, name)] = factory[0]
+            prefix = _option(tokens, i + 2, factory[1], "prefix")  # koa-router: new Router({ prefix: '/api' })
+            if prefix is not None:
+                own[(source.path, name)] = prefix
             chains.append((source.path, (source.path, name), factory[1] + 1))
 
     def resolve_name(path: str, name: str, seen: int = 0) -> tuple[str, str] | None:
@@ -590,6 +633,22 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
 
     raw: list[tuple[tuple[str, str], str, str, str, int]] = []  # owner, method, path, file, line
     by_path = {source.path: source for source in sources}
+
+    def plugin_router(path: str, name: str) -> tuple[str, str] | None:
+        """A Fastify plugin ``name`` (of this file or imported): its first parameter becomes a router."""
+        target, local = path, name
+        bound = bindings.get(path, {}).get(name)
+        if bound is not None:
+            resolved = resolve(path, bound[0])
+            if resolved is None or resolved not in by_path:
+                return None
+            target = resolved
+            local = exports.get(resolved, {}).get(bound[1], bound[1] if bound[1] != "default" else _DEFAULT)
+        param = _plugin_param(by_path[target].tokens, local) if target in by_path else None
+        if param is None:
+            return None
+        routers.setdefault((target, param), "fastify")
+        return target, param
 
     def child_of(path: str, tokens: Sequence[Token], k: int) -> tuple[str, str] | None:
         """The router an argument at ``k`` names: a name, ``require('./x')``, ``x.routes()``."""
@@ -634,6 +693,28 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
                 routers[based] = routers.get(owner, "hono")
                 mounts.setdefault(based, []).append((owner, tokens[k + 3].value))
                 owner = based
+            elif method == "register" and _is(tokens, k + 3, "name"):
+                plugin = plugin_router(path, tokens[k + 3].value)
+                end = _skip_balanced(tokens, k + 3)
+                if plugin is not None and plugin != owner:
+                    close = _skip_balanced(tokens, end + 1) if _is(tokens, end, "punct", ",") else end
+                    prefix = _option(tokens, end, close, "prefix") or ""
+                    mounts.setdefault(plugin, []).append((owner, prefix))
+            elif method == "route" and _is(tokens, k + 3, "punct", "{"):  # fastify.route({ method, url })
+                spec, _ = parse_value(tokens, k + 3)
+                if isinstance(spec, dict) and isinstance(spec.get("url") or spec.get("path"), str):
+                    verbs = spec.get("method")
+                    for verb in verbs if isinstance(verbs, list) else [verbs]:
+                        if isinstance(verb, str) and verb.lower() in _METHODS:
+                            raw.append(
+                                (
+                                    owner,
+                                    verb.lower(),
+                                    str(spec.get("url") or spec.get("path")),
+                                    path,
+                                    tokens[k + 1].line,
+                                )
+                            )
             elif method in {"use", "route"} and not (method == "route" and _is(tokens, k + 4, "punct", ")")):
                 mount(path, tokens, owner, method, k + 2)
             elif method in _METHODS and _is(tokens, k + 3, "string") and not _is(tokens, k + 4, "punct", ")"):
@@ -649,6 +730,12 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
                 continue
             k = _skip_balanced(tokens, k + 3) + 1
 
+    for source in sources:  # Fastify plugins first, so that their routes are read as routes below
+        toks = source.tokens
+        for i in range(1, len(toks) - 2):
+            register = toks[i].value == "register" and _is(toks, i - 1, "punct", ".")
+            if register and _is(toks, i + 1, "punct", "(") and _is(toks, i + 2, "name"):
+                plugin_router(source.path, toks[i + 2].value)
     for file, head, k in chains:
         calls(file, by_path[file].tokens, head, k, declared=True)
     for source in sources:

@@ -34,7 +34,7 @@ def check_routes_cover_contract(project: Project, params: Mapping[str, Any], con
         return [
             context.unchecked(
                 "no route declarations found "
-                "(Flask, FastAPI, Django, aiohttp, Express, Hono and NestJS are understood)",
+                "(Flask, FastAPI, Django, aiohttp, Express, Koa, Fastify, Hono and NestJS are understood)",
                 hint="Declare routes with the framework's decorators or router calls so they can be read statically.",
             )
         ]
