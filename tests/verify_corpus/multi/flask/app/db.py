@@ -1,6 +1,3 @@
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
+from flask_sqlalchemy import SQLAlchemy
 
-from app.config import DATABASE_URL
-
-Session = sessionmaker(bind=create_engine(DATABASE_URL))
+db = SQLAlchemy()

@@ -1,14 +1,9 @@
-from sqlalchemy import String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from app.db import db
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-class Note(Base):
+class Note(db.Model):
     __tablename__ = "notes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str | None] = mapped_column(Text)
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    body = db.Column(db.Text)

@@ -1,34 +1,29 @@
-from sqlalchemy import select
-
-from app.db import Session
+from app.db import db
 from app.models import Note
 
 
 def notes() -> list[dict[str, object]]:
-    with Session() as session:
-        return [_row(n) for n in session.scalars(select(Note))]
+    return [_row(n) for n in Note.query.order_by(Note.id)]
 
 
 def note(note_id: int) -> dict[str, object] | None:
-    with Session() as session:
-        found = session.get(Note, note_id)
-        return _row(found) if found else None
+    found = db.session.get(Note, note_id)
+    return _row(found) if found else None
 
 
 def add(title: str, body: str | None) -> dict[str, object]:
-    with Session.begin() as session:
-        created = Note(title=title, body=body)
-        session.add(created)
-        session.flush()
-        return _row(created)
+    created = Note(title=title, body=body)
+    db.session.add(created)
+    db.session.commit()
+    return _row(created)
 
 
 def remove(note_id: int) -> bool:
-    with Session.begin() as session:
-        found = session.get(Note, note_id)
-        if found is not None:
-            session.delete(found)
-        return found is not None
+    found = db.session.get(Note, note_id)
+    if found is not None:
+        db.session.delete(found)
+        db.session.commit()
+    return found is not None
 
 
 def _row(n: Note) -> dict[str, object]:
