@@ -288,7 +288,10 @@ def check_migrations_preserved(project: Project, params: Mapping[str, Any], cont
     directory = spec_path(params["directory"])
     if baseline is None:
         return [
-            context.unchecked("no baseline to compare with (verify a feature task, or give --baseline DIR / baseline=)")
+            context.unchecked(
+                "no baseline to compare with: verify a feature task, or give one "
+                "(`--baseline DIR`; in Python `baseline=`)"
+            )
         ]
     before = _migration_files(baseline, directory)
     after = _migration_files(project, directory)
