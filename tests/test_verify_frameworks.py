@@ -634,3 +634,20 @@ def test_koa_router_prefix_and_fastify_plugins() -> None:
         }
     )
     assert fastify == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}"), ("GET", "/health")}
+
+
+def test_express_prefix_from_a_constant_or_unreadable(tmp_path: object) -> None:
+    """``app.use(API_PREFIX, router)`` reads the constant; ``app.use(config.base, router)`` leaves the operations
+    unchecked with the expression's line; a middleware name before the router is not a prefix."""
+    files = {
+        "src/notes.js": "const router = require('express').Router();\nrouter.get('/notes', list);\n"
+        "router.delete('/notes/:id', drop);\nmodule.exports = router;\n",
+        "src/app.js": "const express = require('express');\nconst API_PREFIX = '/api';\nconst app = express();\n"
+        "app.use(API_PREFIX, auth, require('./notes'));\n",
+    }
+    assert keys(files) == {("GET", "/api/notes"), ("DELETE", "/api/notes/{}")}
+    files["src/app.js"] = files["src/app.js"].replace("app.use(API_PREFIX, auth,", "app.use(config.base, auth,")
+    task = task_with(tmp_path, "{id: r.routes, kind: routes-cover-contract}", framework="express")
+    result = verify(task, project(files)).result("r.routes")
+    assert result.status is Status.UNCHECKED
+    assert "(`config.base` at src/app.js:4)" in result.findings[0].message

@@ -16,7 +16,17 @@ from typing import Any
 import attrs
 
 from cdspec.verify._js import Token, tokenize
-from cdspec.verify._python import Column, Entity, Relation, Route, SqlHit, join_paths, looks_like_sql
+from cdspec.verify._python import (
+    Column,
+    Entity,
+    Relation,
+    Route,
+    SqlHit,
+    join_paths,
+    looks_like_sql,
+    split_unknown,
+    unknown_prefix,
+)
 
 __all__ = ["JsSource", "js_entities", "js_routes", "js_sql_strings", "parse_value"]
 
@@ -463,6 +473,43 @@ def _option(tokens: Sequence[Token], start: int, end: int, key: str) -> str | No
     return None
 
 
+def _string_constants(tokens: Sequence[Token]) -> dict[str, str]:
+    """``const NAME = 'text'`` (also ``let``/``var``) of a file: NAME -> text."""
+    return {
+        tokens[i + 1].value: tokens[i + 3].value
+        for i in range(len(tokens) - 4)
+        if tokens[i].value in {"const", "let", "var"}
+        and _is(tokens, i + 1, "name")
+        and _is(tokens, i + 2, "punct", "=")
+        and _is(tokens, i + 3, "string")
+        and (_is(tokens, i + 4, "punct", ";") or not _is(tokens, i + 4, "punct"))
+    }
+
+
+_PREFIXISH = ("prefix", "path", "base", "url", "root", "mount")
+
+
+def _prefix_like(token: Token, constants: Mapping[str, str]) -> bool:
+    """Whether the first argument of ``use(x, router)`` is a path: a string constant, a template literal,
+    or a name that reads as one (``API_PREFIX``, ``basePath``); other names are middleware."""
+    if token.kind == "template":
+        return True
+    if token.kind != "name":
+        return False
+    return token.value in constants or token.value.isupper() or any(w in token.value.lower() for w in _PREFIXISH)
+
+
+def _member_expression(tokens: Sequence[Token], k: int) -> bool:
+    """``a.b.c`` (names and dots only, at least one dot) from ``k``, followed by ``,``."""
+    end = _skip_balanced(tokens, k)
+    part = tokens[k:end]
+    return (
+        len(part) >= 3
+        and _is(tokens, end, "punct", ",")
+        and all(t.kind == "name" if n % 2 == 0 else t.value == "." for n, t in enumerate(part))
+    )
+
+
 def _plugin_param(tokens: Sequence[Token], local: str) -> str | None:
     """The first parameter of the function ``local`` of a file (``_DEFAULT``: the anonymous default export).
 
@@ -591,6 +638,7 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     # mounts: child -> [(parent, prefix)]; filled by declarations (basePath) and by use()/route() calls
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
     aliases: dict[tuple[str, str], tuple[str, str]] = {}  # `export const pingRoute = app;`
+    constants = {source.path: _string_constants(source.tokens) for source in sources}
     own: dict[tuple[str, str], str] = {}  # a router's own prefix (Hono `new Hono().basePath('/api')`)
     chains: list[tuple[str, tuple[str, str], int]] = []  # (file, owner, index of the factory's ')') to read on
     for source in sources:
@@ -667,6 +715,16 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
         if _is(tokens, k, "string") and _is(tokens, k + 1, "punct", ","):
             prefix = tokens[k].value
             k += 2
+        elif _is(tokens, k + 1, "punct", ",") and _prefix_like(tokens[k], constants.get(path, {})):
+            known = constants.get(path, {}).get(tokens[k].value) if tokens[k].kind == "name" else None
+            what = tokens[k].value if tokens[k].kind == "name" else f"`{tokens[k].value}`"
+            prefix = known if known is not None else unknown_prefix(f"`{what}` at {path}:{tokens[k].line}")
+            k += 2
+        elif _member_expression(tokens, k):  # use(config.apiPrefix, router), use(process.env.BASE, router)
+            end = _skip_balanced(tokens, k)
+            what = "".join(t.value for t in tokens[k:end])
+            prefix = unknown_prefix(f"`{what}` at {path}:{tokens[k].line}")
+            k = end + 1
         elif method != "use":
             return
         while k < len(tokens):
@@ -774,7 +832,8 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
         text = _line(texts.get(file, ()), line)
         verb = "*" if method == "all" else method.upper()
         for prefix in prefixes(owner, frozenset({owner})):
-            routes.append(Route(verb, join_paths(prefix, path), file, line, text))
+            known, unresolved = split_unknown(prefix)
+            routes.append(Route(verb, join_paths(known, path), file, line, text, unresolved))
     return sorted(set(routes), key=lambda r: (r.file, r.line, r.method, r.path))
 
 

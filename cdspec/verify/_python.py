@@ -1242,11 +1242,12 @@ class Route:
 _UNKNOWN = "\0"
 
 
-def _unknown(what: str) -> str:
+def unknown_prefix(what: str) -> str:
+    """A prefix that cannot be read, as a marker naming it (``what``): routes under it are unresolved."""
     return f"{_UNKNOWN}{what}{_UNKNOWN}"
 
 
-def _split_unknown(prefix: str) -> tuple[str, str]:
+def split_unknown(prefix: str) -> tuple[str, str]:
     """(known tail after the last unreadable part, description of that part) of a joined prefix."""
     if _UNKNOWN not in prefix:
         return prefix, ""
@@ -1375,7 +1376,7 @@ class _StringValues:
         if text is not None:
             return text
         what = ast.unparse(node) if isinstance(node, ast.expr) else "?"
-        return _unknown(f"`{_clip_text(what)}` at {source.path}:{getattr(call, 'lineno', '?')}")
+        return unknown_prefix(f"`{_clip_text(what)}` at {source.path}:{getattr(call, 'lineno', '?')}")
 
 
 def _clip_text(text: str, limit: int = 60) -> str:
@@ -1530,7 +1531,7 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
         text = _line_text(texts.get(source.path, ()), line)
         heads = prefixes(owner, frozenset({owner})) if owner is not None and owner in routers else [""]
         for head in heads:
-            known, unresolved = _split_unknown(head)
+            known, unresolved = split_unknown(head)
             routes.append(Route(method, join_paths(known, path), source.path, line, text, unresolved))
 
     for source in sources:
