@@ -441,7 +441,12 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(report.to_json() + "\n")
     else:
         out.write(report.to_text())
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    if args.strict and report.counts["unchecked"]:
+        err.write(f"--strict: {report.counts['unchecked']} constraint(s) could not be checked\n")
+        return 1
+    return 0
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -568,6 +573,7 @@ def _add_verify(
     )
     verify_cmd.add_argument("--checks", metavar="MODULE:ATTR", help="a CheckRegistry with your own checks")
     verify_cmd.add_argument("--json", action="store_true", help="print the report as JSON (schemas/report.schema.json)")
+    verify_cmd.add_argument("--strict", action="store_true", help="exit 1 also when a constraint could not be checked")
     common(verify_cmd)
     verify_cmd.set_defaults(run=_verify)
 

@@ -197,3 +197,33 @@ def test_diff_and_baseline_exclude_each_other(tmp_path: Path) -> None:
     status, _, err = run(str(LIBRARY), str(REFERENCE), "--diff", "x.diff", "--baseline", str(tmp_path))
     assert status == 2
     assert "--diff and --baseline exclude each other" in err
+
+
+def test_strict_fails_on_unchecked(tmp_path: Path) -> None:
+    """`verify --strict` exits 1 when a constraint is unchecked, and says why; without it the report exits 0."""
+    corpus = Path(__file__).parent / "verify_corpus" / "multi"
+    (tmp_path / "openapi.yaml").write_text((corpus / "openapi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "task.yaml").write_text(
+        textwrap.dedent(
+            """\
+            id: notes
+            title: Notes
+            goal: Serve notes.
+            target: {language: typescript, framework: hono}
+            contract: openapi.yaml
+            layers:
+              - name: stack
+                constraints:
+                  - {id: s.routes, kind: routes-cover-contract}
+                  - {id: s.migrations, kind: migrations-preserved, params: {directory: prisma/migrations}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    args = ["verify", str(tmp_path / "task.yaml"), str(corpus / "hono")]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(args, out=out, err=err) == 0
+    assert "1 passed, 0 failed, 1 unchecked" in out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*args, "--strict"], out=out, err=err) == 1
+    assert err.getvalue() == "--strict: 1 constraint(s) could not be checked\n"

@@ -109,7 +109,9 @@ def failures(task: cdspec.Task, project: Project) -> str:
 # --------------------------------------------------------------------------- conforming projects
 
 
-@pytest.mark.parametrize("base", ["library", "clinic", "renewals", "express"])
+@pytest.mark.parametrize(
+    "base", ["library", "clinic", "renewals", "express", "hono", "fastapi", "flask", "django", "aiohttp"]
+)
 def test_conforming_project_passes_every_constraint(base: str) -> None:
     """The reference backends, the renewals feature done right and the Express fixture: zero false alarms."""
     task, project = base_project(base)

@@ -16,7 +16,17 @@ from typing import Any
 import attrs
 
 from cdspec.verify._js import Token, tokenize
-from cdspec.verify._python import Column, Entity, Relation, Route, SqlHit, join_paths, looks_like_sql
+from cdspec.verify._python import (
+    Column,
+    Entity,
+    Relation,
+    Route,
+    SqlHit,
+    join_paths,
+    looks_like_sql,
+    split_unknown,
+    unknown_prefix,
+)
 
 __all__ = ["JsSource", "js_entities", "js_routes", "js_sql_strings", "parse_value"]
 
@@ -319,9 +329,12 @@ def js_entities(sources: Iterable[JsSource], texts: Mapping[str, Sequence[str]] 
     for source in sources:
         tokens = source.tokens
         lines = texts.get(source.path, ())
+        current_class = ""  # `this` in `static associate() { this.belongsTo(...) }` (sequelize-cli models)
         for i, token in enumerate(tokens):
             if token.kind != "name":
                 continue
+            if token.value == "class" and _is(tokens, i + 1, "name"):
+                current_class = tokens[i + 1].value
             if token.value == "define" and _is(tokens, i - 1, "punct", ".") and _is(tokens, i + 1, "punct", "("):
                 args, _ = _args(tokens, i + 1)
                 if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
@@ -357,8 +370,11 @@ def js_entities(sources: Iterable[JsSource], texts: Mapping[str, Sequence[str]] 
                     continue
                 options = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
                 alias = options.get("as") if isinstance(options.get("as"), str) else None
+                owner_var = tokens[i - 2].value
+                if owner_var == "this" and current_class:
+                    owner_var = current_class
                 associations.append(
-                    (tokens[i - 2].value, args[0].name.split(".")[-1], token.value, alias, token.line, source.path)
+                    (owner_var, args[0].name.split(".")[-1], token.value, alias, token.line, source.path)
                 )
     entities: dict[str, Entity] = {}
     records = {id(r): r for r in models.values()}
@@ -423,6 +439,102 @@ def _record(
 # --------------------------------------------------------------------------- Express
 
 
+#: The local name given to a router exported as ``export default Router()...``.
+_DEFAULT = "<default export>"
+
+
+def _router_factory(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
+    """At ``j``, ``express()``, ``Router()``, ``express.Router()``, ``new Router()`` or ``new Hono()``:
+    (kind, index of its closing parenthesis); else None."""
+    if _is(tokens, j, "name", "new"):
+        j += 1
+    if _is(tokens, j, "name", "express") and _is(tokens, j + 1, "punct", "(") and _is(tokens, j + 2, "punct", ")"):
+        return "app", j + 2
+    for k in range(j, min(j + 8, len(tokens) - 1)):  # Router(), express.Router(), require('express').Router()
+        if _is(tokens, k, "punct", ";") or _is(tokens, k, "punct", "=>"):
+            break
+        if _is(tokens, k, "name", "Router") and _is(tokens, k + 1, "punct", "("):
+            return "router", _skip_balanced(tokens, k + 2)
+    if _is(tokens, j, "name", "Hono") and (_is(tokens, j + 1, "punct", "(") or _is(tokens, j + 1, "punct", "<")):
+        k = j + 1
+        while k < len(tokens) and not _is(tokens, k, "punct", "("):
+            k += 1
+        return "hono", _skip_balanced(tokens, k + 1)
+    if _is(tokens, j, "name") and tokens[j].value in {"Fastify", "fastify"} and _is(tokens, j + 1, "punct", "("):
+        return "fastify", _skip_balanced(tokens, j + 2)
+    return None
+
+
+def _option(tokens: Sequence[Token], start: int, end: int, key: str) -> str | None:
+    """The string value of ``key: '...'`` between ``start`` and ``end`` (a factory's or plugin's options)."""
+    for k in range(start, min(end, len(tokens) - 2)):
+        if _is(tokens, k, "name", key) and _is(tokens, k + 1, "punct", ":") and _is(tokens, k + 2, "string"):
+            return tokens[k + 2].value
+    return None
+
+
+def _string_constants(tokens: Sequence[Token]) -> dict[str, str]:
+    """``const NAME = 'text'`` (also ``let``/``var``) of a file: NAME -> text."""
+    return {
+        tokens[i + 1].value: tokens[i + 3].value
+        for i in range(len(tokens) - 4)
+        if tokens[i].value in {"const", "let", "var"}
+        and _is(tokens, i + 1, "name")
+        and _is(tokens, i + 2, "punct", "=")
+        and _is(tokens, i + 3, "string")
+        and (_is(tokens, i + 4, "punct", ";") or not _is(tokens, i + 4, "punct"))
+    }
+
+
+_PREFIXISH = ("prefix", "path", "base", "url", "root", "mount")
+
+
+def _prefix_like(token: Token, constants: Mapping[str, str]) -> bool:
+    """Whether the first argument of ``use(x, router)`` is a path: a string constant, a template literal,
+    or a name that reads as one (``API_PREFIX``, ``basePath``); other names are middleware."""
+    if token.kind == "template":
+        return True
+    if token.kind != "name":
+        return False
+    return token.value in constants or token.value.isupper() or any(w in token.value.lower() for w in _PREFIXISH)
+
+
+def _member_expression(tokens: Sequence[Token], k: int) -> bool:
+    """``a.b.c`` (names and dots only, at least one dot) from ``k``, followed by ``,``."""
+    end = _skip_balanced(tokens, k)
+    part = tokens[k:end]
+    return (
+        len(part) >= 3
+        and _is(tokens, end, "punct", ",")
+        and all(t.kind == "name" if n % 2 == 0 else t.value == "." for n, t in enumerate(part))
+    )
+
+
+def _plugin_param(tokens: Sequence[Token], local: str) -> str | None:
+    """The first parameter of the function ``local`` of a file (``_DEFAULT``: the anonymous default export).
+
+    ``function NAME(app, opts)``, ``NAME = async (app) =>``, ``NAME = async function (app)``,
+    ``export default async function (app)``, ``module.exports = async (app) =>``: a Fastify plugin.
+    """
+    for i, token in enumerate(tokens):
+        if local == _DEFAULT:
+            named = (token.value == "default" and _is(tokens, i - 1, "name", "export")) or (
+                token.value == "exports" and _is(tokens, i - 2, "name", "module") and _is(tokens, i + 1, "punct", "=")
+            )
+        else:
+            named = token.value == local and (
+                _is(tokens, i - 1, "name", "function") or _is(tokens, i + 1, "punct", "=")
+            )
+        if not (token.kind == "name" and named):
+            continue
+        k = i + 1
+        for _ in range(6):  # `=`, `async`, `function`, a name, then `(`
+            if _is(tokens, k, "punct", "("):
+                return tokens[k + 1].value if _is(tokens, k + 1, "name") else None
+            k += 1
+    return None
+
+
 def _exported(tokens: Sequence[Token]) -> dict[str, str]:
     """Export name -> local variable: ``module.exports = x`` / ``export default x`` give ``default``."""
     out: dict[str, str] = {}
@@ -447,7 +559,13 @@ def _exported(tokens: Sequence[Token]) -> dict[str, str]:
             if _is(tokens, i + 4, "name") and not _is(tokens, i - 1, "punct", "."):
                 out[tokens[i + 2].value] = tokens[i + 4].value
         elif token.value == "export" and _is(tokens, i + 1, "name", "default") and _is(tokens, i + 2, "name"):
-            out["default"] = tokens[i + 2].value
+            k = i + 3 if tokens[i + 2].value == "async" else i + 2
+            if _is(tokens, k, "name", "function"):  # export default [async] function [NAME](...)
+                out["default"] = tokens[k + 1].value if _is(tokens, k + 1, "name") else _DEFAULT
+            elif k != i + 2 or _router_factory(tokens, i + 2) is not None:  # async arrow, or a router made here
+                out["default"] = _DEFAULT
+            else:
+                out["default"] = tokens[i + 2].value
         elif (
             token.value == "export"
             and _is(tokens, i + 1, "name")
@@ -458,7 +576,7 @@ def _exported(tokens: Sequence[Token]) -> dict[str, str]:
     return out
 
 
-def _bindings(tokens: Sequence[Token]) -> dict[str, tuple[str, str]]:
+def js_bindings(tokens: Sequence[Token]) -> dict[str, tuple[str, str]]:
     """Local name -> (specifier, export name) for ``require`` and ``import`` bindings."""
     out: dict[str, tuple[str, str]] = {}
     for i, token in enumerate(tokens):
@@ -514,33 +632,42 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
     """
     sources = list(sources)
     texts = texts or {}
-    routers: dict[tuple[str, str], str] = {}  # (path, var) -> 'app' | 'router'
+    routers: dict[tuple[str, str], str] = {}  # (path, var) -> 'app' | 'router' | 'hono'
     exports: dict[str, dict[str, str]] = {}
     bindings: dict[str, dict[str, tuple[str, str]]] = {}
+    # mounts: child -> [(parent, prefix)]; filled by declarations (basePath) and by use()/route() calls
+    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    aliases: dict[tuple[str, str], tuple[str, str]] = {}  # `export const pingRoute = app;`
+    constants = {source.path: _string_constants(source.tokens) for source in sources}
+    own: dict[tuple[str, str], str] = {}  # a router's own prefix (Hono `new Hono().basePath('/api')`)
+    chains: list[tuple[str, tuple[str, str], int]] = []  # (file, owner, index of the factory's ')') to read on
     for source in sources:
         tokens = source.tokens
         exports[source.path] = _exported(tokens)
-        bindings[source.path] = _bindings(tokens)
+        bindings[source.path] = js_bindings(tokens)
         for i, token in enumerate(tokens):
-            if token.kind == "name" and _is(tokens, i + 1, "punct", "=") and i + 2 < len(tokens):
-                j = i + 2
-                if _is(tokens, j, "name", "new"):
-                    j += 1
-                name = tokens[j].value if tokens[j].kind == "name" else ""
-                if name == "express" and _is(tokens, j + 1, "punct", "(") and _is(tokens, j + 2, "punct", ")"):
-                    routers[(source.path, token.value)] = "app"
-                    continue
-                # Router(), express.Router(), require('express').Router()
-                for k in range(j, min(j + 8, len(tokens) - 1)):
-                    if _is(tokens, k, "punct", ";") or _is(tokens, k, "punct", "=>"):
-                        break
-                    if _is(tokens, k, "name", "Router") and _is(tokens, k + 1, "punct", "("):
-                        routers[(source.path, token.value)] = "router"
-                        break
+            declared = token.kind == "name" and _is(tokens, i + 1, "punct", "=") and i + 2 < len(tokens)
+            default = _is(tokens, i, "name", "export") and _is(tokens, i + 1, "name", "default")
+            if not (declared or default):
+                continue
+            factory = _router_factory(tokens, i + 2)
+            if factory is None:
+                plain = declared and _is(tokens, i + 2, "name") and not _is(tokens, i + 3, "punct")
+                if (plain or _is(tokens, i + 3, "punct", ";")) and (source.path, tokens[i + 2].value) in routers:
+                    aliases[(source.path, token.value)] = (source.path, tokens[i + 2].value)  # const x = app;
+                continue
+            name = token.value if declared else _DEFAULT
+            routers[(source.path, name)] = factory[0]
+            prefix = _option(tokens, i + 2, factory[1], "prefix")  # koa-router: new Router({ prefix: '/api' })
+            if prefix is not None:
+                own[(source.path, name)] = prefix
+            chains.append((source.path, (source.path, name), factory[1] + 1))
 
     def resolve_name(path: str, name: str, seen: int = 0) -> tuple[str, str] | None:
         if (path, name) in routers:
             return path, name
+        if (path, name) in aliases:
+            return aliases[(path, name)]
         bound = bindings.get(path, {}).get(name)
         if bound is None or seen > 10:
             return None
@@ -552,8 +679,123 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             return None
         return resolve_name(target, local, seen + 1)
 
-    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
     raw: list[tuple[tuple[str, str], str, str, str, int]] = []  # owner, method, path, file, line
+    by_path = {source.path: source for source in sources}
+
+    def plugin_router(path: str, name: str) -> tuple[str, str] | None:
+        """A Fastify plugin ``name`` (of this file or imported): its first parameter becomes a router."""
+        target, local = path, name
+        bound = bindings.get(path, {}).get(name)
+        if bound is not None:
+            resolved = resolve(path, bound[0])
+            if resolved is None or resolved not in by_path:
+                return None
+            target = resolved
+            local = exports.get(resolved, {}).get(bound[1], bound[1] if bound[1] != "default" else _DEFAULT)
+        param = _plugin_param(by_path[target].tokens, local) if target in by_path else None
+        if param is None:
+            return None
+        routers.setdefault((target, param), "fastify")
+        return target, param
+
+    def child_of(path: str, tokens: Sequence[Token], k: int) -> tuple[str, str] | None:
+        """The router an argument at ``k`` names: a name, ``require('./x')``, ``x.routes()``."""
+        if _is(tokens, k, "name", "require") and _is(tokens, k + 2, "string"):
+            target = resolve(path, tokens[k + 2].value)
+            local = exports.get(target or "", {}).get("default")
+            return resolve_name(target, local) if target and local else None
+        if _is(tokens, k, "name"):
+            return resolve_name(path, tokens[k].value)
+        return None
+
+    def mount(path: str, tokens: Sequence[Token], owner: tuple[str, str], method: str, i: int) -> None:
+        """``owner.use([prefix,] ...routers)``, Hono ``owner.route(prefix, app)``, ``basePath``; ``i`` at ``(``."""
+        prefix = ""
+        k = i + 1
+        if _is(tokens, k, "string") and _is(tokens, k + 1, "punct", ","):
+            prefix = tokens[k].value
+            k += 2
+        elif _is(tokens, k + 1, "punct", ",") and _prefix_like(tokens[k], constants.get(path, {})):
+            known = constants.get(path, {}).get(tokens[k].value) if tokens[k].kind == "name" else None
+            what = tokens[k].value if tokens[k].kind == "name" else f"`{tokens[k].value}`"
+            prefix = known if known is not None else unknown_prefix(f"`{what}` at {path}:{tokens[k].line}")
+            k += 2
+        elif _member_expression(tokens, k):  # use(config.apiPrefix, router), use(process.env.BASE, router)
+            end = _skip_balanced(tokens, k)
+            what = "".join(t.value for t in tokens[k:end])
+            prefix = unknown_prefix(f"`{what}` at {path}:{tokens[k].line}")
+            k = end + 1
+        elif method != "use":
+            return
+        while k < len(tokens):
+            child = child_of(path, tokens, k)
+            if child is not None and child != owner:
+                mounts.setdefault(child, []).append((owner, prefix))
+            k = _skip_balanced(tokens, k)
+            if not _is(tokens, k, "punct", ","):
+                break
+            k += 1
+
+    def calls(path: str, tokens: Sequence[Token], owner: tuple[str, str], k: int, declared: bool = False) -> None:
+        """Read ``.get(...)``, ``.use(...)``, ``.route(...)``, ``.basePath(...)`` chained from ``k``.
+
+        ``declared``: the chain follows the factory call of a declaration, so a
+        ``basePath`` there is the declared app's own prefix.
+        """
+        while _is(tokens, k, "punct", ".") and _is(tokens, k + 1, "name") and _is(tokens, k + 2, "punct", "("):
+            method = tokens[k + 1].value
+            if method == "basePath" and _is(tokens, k + 3, "string") and declared:
+                own[owner] = join_paths(own.get(owner, ""), tokens[k + 3].value)
+            elif method == "basePath" and _is(tokens, k + 3, "string"):
+                based = (path, f"{owner[1]}@{tokens[k + 1].line}")
+                routers[based] = routers.get(owner, "hono")
+                mounts.setdefault(based, []).append((owner, tokens[k + 3].value))
+                owner = based
+            elif method == "register" and _is(tokens, k + 3, "name"):
+                plugin = plugin_router(path, tokens[k + 3].value)
+                end = _skip_balanced(tokens, k + 3)
+                if plugin is not None and plugin != owner:
+                    close = _skip_balanced(tokens, end + 1) if _is(tokens, end, "punct", ",") else end
+                    prefix = _option(tokens, end, close, "prefix") or ""
+                    mounts.setdefault(plugin, []).append((owner, prefix))
+            elif method == "route" and _is(tokens, k + 3, "punct", "{"):  # fastify.route({ method, url })
+                spec, _ = parse_value(tokens, k + 3)
+                if isinstance(spec, dict) and isinstance(spec.get("url") or spec.get("path"), str):
+                    verbs = spec.get("method")
+                    for verb in verbs if isinstance(verbs, list) else [verbs]:
+                        if isinstance(verb, str) and verb.lower() in _METHODS:
+                            raw.append(
+                                (
+                                    owner,
+                                    verb.lower(),
+                                    str(spec.get("url") or spec.get("path")),
+                                    path,
+                                    tokens[k + 1].line,
+                                )
+                            )
+            elif method in {"use", "route"} and not (method == "route" and _is(tokens, k + 4, "punct", ")")):
+                mount(path, tokens, owner, method, k + 2)
+            elif method in _METHODS and _is(tokens, k + 3, "string") and not _is(tokens, k + 4, "punct", ")"):
+                raw.append((owner, method, tokens[k + 3].value, path, tokens[k + 1].line))
+            elif method == "route" and _is(tokens, k + 3, "string"):
+                route_path = tokens[k + 3].value
+                j = k + 5
+                while _is(tokens, j, "punct", ".") and _is(tokens, j + 1, "name") and _is(tokens, j + 2, "punct", "("):
+                    if tokens[j + 1].value in _METHODS:
+                        raw.append((owner, tokens[j + 1].value, route_path, path, tokens[j + 1].line))
+                    j = _skip_balanced(tokens, j + 3) + 1
+                k = j
+                continue
+            k = _skip_balanced(tokens, k + 3) + 1
+
+    for source in sources:  # Fastify plugins first, so that their routes are read as routes below
+        toks = source.tokens
+        for i in range(1, len(toks) - 2):
+            register = toks[i].value == "register" and _is(toks, i - 1, "punct", ".")
+            if register and _is(toks, i + 1, "punct", "(") and _is(toks, i + 2, "name"):
+                plugin_router(source.path, toks[i + 2].value)
+    for file, head, k in chains:
+        calls(file, by_path[file].tokens, head, k, declared=True)
     for source in sources:
         tokens = source.tokens
         for i, token in enumerate(tokens):
@@ -564,51 +806,78 @@ def js_routes(  # noqa: PLR0915  # one pass, one branch per call shape; closures
             owner = resolve_name(source.path, token.value)
             if owner is None:
                 continue
-            method = tokens[i + 2].value
-            if not _is(tokens, i + 3, "punct", "("):
+            if _is(tokens, i - 1, "punct", "=") and _is(tokens, i - 2, "name") and tokens[i + 2].value == "basePath":
+                # const api = app.basePath('/api'): a new router under app
+                if _is(tokens, i + 4, "string"):
+                    based = (source.path, tokens[i - 2].value)
+                    routers[based] = routers.get(owner, "hono")
+                    mounts.setdefault(based, []).append((owner, tokens[i + 4].value))
                 continue
-            if method == "use" and _is(tokens, i + 4, "string") and _is(tokens, i + 5, "punct", ","):
-                prefix = tokens[i + 4].value
-                k = i + 6
-                child: tuple[str, str] | None = None
-                if _is(tokens, k, "name", "require") and _is(tokens, k + 2, "string"):
-                    target = resolve(source.path, tokens[k + 2].value)
-                    local = exports.get(target or "", {}).get("default")
-                    child = resolve_name(target, local) if target and local else None
-                elif _is(tokens, k, "name"):
-                    child = resolve_name(source.path, tokens[k].value)
-                if child is not None:
-                    mounts.setdefault(child, []).append((owner, prefix))
-            elif method in _METHODS and _is(tokens, i + 4, "string"):
-                if method == "get" and _is(tokens, i + 5, "punct", ")"):
-                    continue  # app.get('setting')
-                raw.append((owner, method, tokens[i + 4].value, source.path, tokens[i + 2].line))
-            elif method == "route" and _is(tokens, i + 4, "string") and _is(tokens, i + 5, "punct", ")"):
-                path = tokens[i + 4].value
-                k = i + 6
-                while _is(tokens, k, "punct", ".") and _is(tokens, k + 1, "name") and _is(tokens, k + 2, "punct", "("):
-                    if tokens[k + 1].value in _METHODS:
-                        raw.append((owner, tokens[k + 1].value, path, source.path, tokens[k + 1].line))
-                    k = _skip_balanced(tokens, k + 3) + 1
+            calls(source.path, tokens, owner, i + 1)
 
     def prefixes(key: tuple[str, str], seen: frozenset[tuple[str, str]]) -> list[str]:
         places = mounts.get(key)
+        mine = own.get(key, "")
         if not places:
-            return [""]
+            return [mine]
         out: list[str] = []
         for parent, prefix in places:
             if parent in seen:
                 continue
-            out.extend(join_paths(p, prefix) for p in prefixes(parent, seen | {parent}))
-        return out or [""]
+            out.extend(join_paths(p, prefix, mine) for p in prefixes(parent, seen | {parent}))
+        return out or [mine]
 
-    routes = []
+    routes = _nest_routes(sources, texts)
     for owner, method, path, file, line in raw:
         text = _line(texts.get(file, ()), line)
         verb = "*" if method == "all" else method.upper()
-        for head in prefixes(owner, frozenset({owner})):
-            routes.append(Route(verb, join_paths(head, path), file, line, text))
+        for prefix in prefixes(owner, frozenset({owner})):
+            known, unresolved = split_unknown(prefix)
+            routes.append(Route(verb, join_paths(known, path), file, line, text, unresolved))
     return sorted(set(routes), key=lambda r: (r.file, r.line, r.method, r.path))
+
+
+_NEST_METHODS = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "All"}
+
+
+def _decorator_path(tokens: Sequence[Token], i: int) -> str | None:
+    """The path of ``@X()``, ``@X('p')`` or ``@X({ path: 'p' })`` with ``i`` at ``(``; None when not literal."""
+    if _is(tokens, i + 1, "punct", ")"):
+        return ""
+    if _is(tokens, i + 1, "string") and _is(tokens, i + 2, "punct", ")"):
+        return tokens[i + 1].value
+    if _is(tokens, i + 1, "punct", "{"):
+        value, _ = parse_value(tokens, i + 1)
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            return str(value["path"])
+    return None
+
+
+def _nest_routes(sources: Sequence[JsSource], texts: Mapping[str, Sequence[str]]) -> list[Route]:
+    """NestJS: ``@Controller('prefix')`` classes and their ``@Get(path)``... methods, under ``setGlobalPrefix``."""
+    prefix = ""
+    for source in sources:
+        tokens = source.tokens
+        for i, token in enumerate(tokens):
+            if token.value == "setGlobalPrefix" and _is(tokens, i + 1, "punct", "(") and _is(tokens, i + 2, "string"):
+                prefix = tokens[i + 2].value
+    routes: list[Route] = []
+    for source in sources:
+        tokens = source.tokens
+        controller: str | None = None
+        for i, token in enumerate(tokens):
+            if not (token.value == "@" and _is(tokens, i + 1, "name") and _is(tokens, i + 2, "punct", "(")):
+                continue
+            name = tokens[i + 1].value
+            path = _decorator_path(tokens, i + 2)
+            if name == "Controller":
+                controller = path
+            elif name in _NEST_METHODS and controller is not None and path is not None:
+                line = tokens[i + 1].line
+                verb = "*" if name == "All" else name.upper()
+                full = join_paths("/", prefix, controller, path)
+                routes.append(Route(verb, full, source.path, line, _line(texts.get(source.path, ()), line)))
+    return routes
 
 
 def relative_module(path: str, specifier: str) -> str:

@@ -446,6 +446,10 @@ ANNOTATION_TYPES: dict[str, str] = {
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property"})
 _RELATION_CALLS = frozenset({"relationship", "relation"})
 _DJANGO_RELATIONS = {"ForeignKey": "many-to-one", "OneToOneField": "one-to-one", "ManyToManyField": "many-to-many"}
+#: Tortoise ORM spells some fields its own way; the rest are Django's names.
+_TORTOISE_FIELDS = {"IntField": "IntegerField", "BigIntField": "BigIntegerField", "SmallIntField": "SmallIntegerField",
+                    "DatetimeField": "DateTimeField", "ForeignKeyField": "ForeignKey",
+                    "CharEnumField": "CharField", "IntEnumField": "IntegerField"}  # fmt: skip
 
 
 @attrs.frozen
@@ -762,8 +766,30 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _is_django_model(node: ast.ClassDef) -> bool:
-    return any(dotted(b) in {"models.Model", "Model", "django.db.models.Model"} for b in node.bases) and any(
+#: Django's own model bases a project's models derive from.
+_DJANGO_BASES = {"models.Model", "Model", "django.db.models.Model", "AbstractUser", "AbstractBaseUser"}
+
+
+def _is_django_model(
+    node: ast.ClassDef, project_models: frozenset[str] = frozenset(), bound: Mapping[str, str] | None = None
+) -> bool:
+    """A class deriving from Django's ``Model`` (or ``AbstractUser``...), directly or through
+    ``project_models`` (the project's own Django models, abstract ones included), with a field.
+
+    ``bound`` (the module's import bindings), when given, must tie the base to
+    Django: Tortoise's ``models.Model`` is not Django's.
+    """
+    bases = {dotted(b) for b in node.bases}
+    if bases & project_models:
+        return True
+
+    def django(base: str | None) -> bool:
+        head = (base or "").split(".")[0]
+        return bound is None or head not in bound or bound[head].startswith("django")
+
+    if any(b in {"AbstractUser", "AbstractBaseUser"} and django(b) for b in bases):
+        return True
+    return any(dotted(b) in _DJANGO_BASES and django(dotted(b)) for b in node.bases) and any(
         (
             isinstance(value, ast.Call)
             and (dotted(value.func) or "").startswith("models.")
@@ -772,6 +798,50 @@ def _is_django_model(node: ast.ClassDef) -> bool:
         or (isinstance(value, ast.Call) and terminal(value.func) in _DJANGO_RELATIONS)
         for _, _, value, _ in _class_attributes(node)
     )
+
+
+def _meta_option(node: ast.ClassDef, option: str) -> str | None:
+    """A string option of a model's inner ``class Meta`` (``db_table``, ``table``)."""
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for name, _, value, _ in _class_attributes(stmt):
+                if name == option:
+                    return string_value(value)
+    return None
+
+
+def _tortoise_models(classes: Mapping[str, tuple[Source, ast.ClassDef]]) -> frozenset[str]:
+    """Classes deriving from Tortoise's ``Model`` (bound by import to ``tortoise``), through project bases too."""
+    found: set[str] = set()
+    while True:
+        more = {
+            name
+            for name, (source, node) in classes.items()
+            if name not in found
+            and any(
+                terminal(b) in found
+                or (
+                    (dotted(b) or "").endswith("Model")
+                    and import_bindings(source).get((dotted(b) or "").split(".")[0], "").startswith("tortoise")
+                )
+                for b in node.bases
+            )
+        }
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+def _django_abstract(node: ast.ClassDef) -> bool:
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            return any(n == "abstract" and bool_value(v) for n, _, v, _ in _class_attributes(stmt))
+    return False
+
+
+def bool_value(node: ast.AST | None) -> bool:
+    """Whether ``node`` is the literal ``True``."""
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 def _sqlalchemy_class(
@@ -828,22 +898,21 @@ def _sqlalchemy_class(
 
 
 def _django_class(
-    node: ast.ClassDef, enums: _Enums, lines: Sequence[str]
+    node: ast.ClassDef, enums: _Enums, lines: Sequence[str], *, tortoise: bool = False
 ) -> tuple[str | None, list[Column], list[Relation], list[tuple[str, str, str, int]]]:
-    table: str | None = None
+    """A Django model's table, columns, relations and reverse relations; ``tortoise``: a Tortoise ORM model
+    (``fields.IntField(pk=True)``, ``ForeignKeyField("models.User")``, ``null=True``, ``Meta.table``)."""
+    table = _meta_option(node, "table" if tortoise else "db_table")
     columns: list[Column] = []
     relations: list[Relation] = []
     reverse: list[tuple[str, str, str, int]] = []  # (target, name, kind, line)
-    for stmt in node.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
-            for name, _, value, _ in _class_attributes(stmt):
-                if name == "db_table":
-                    table = string_value(value)
     has_pk = False
     for name, _, value, line in _class_attributes(node):
         if not isinstance(value, ast.Call):
             continue
         field = terminal(value.func) or ""
+        if tortoise:
+            field = _TORTOISE_FIELDS.get(field, field)
         text = _line_text(lines, line)
         null = bool_keyword(value, "null")
         if field in _DJANGO_RELATIONS:
@@ -862,11 +931,13 @@ def _django_class(
                         text,
                         nullable=bool(null),
                         unique=kind == "one-to-one" or bool_keyword(value, "unique") is True,
-                        primary_key=bool_keyword(value, "primary_key") is True,
+                        primary_key=bool_keyword(value, "pk" if tortoise else "primary_key") is True,
                         foreign_key="@" + (target or "?"),
                     )
                 )
             related = string_value(keyword(value, "related_name"))
+            if related is None and tortoise:
+                related = f"{node.name.lower()}s"
             if related is None:
                 related = node.name.lower() if kind == "one-to-one" else f"{node.name.lower()}_set"
             inverse = {"many-to-one": "one-to-many", "one-to-one": "one-to-one", "many-to-many": "many-to-many"}[kind]
@@ -889,7 +960,7 @@ def _django_class(
             else:
                 owner = dotted(choices) or ""
                 values = enums.values.get(owner.split(".")[0]) if owner.endswith("choices") else None
-        primary_key = bool_keyword(value, "primary_key") is True
+        primary_key = bool_keyword(value, "pk" if tortoise else "primary_key") is True
         has_pk = has_pk or primary_key
         columns.append(
             Column(
@@ -909,7 +980,9 @@ def _django_class(
     return table, columns, relations, reverse
 
 
-def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] | None = None) -> list[Entity]:
+def python_entities(  # noqa: PLR0915  # one pass per model framework, closures share the tables
+    sources: Iterable[Source], texts: Mapping[str, Sequence[str]] | None = None
+) -> list[Entity]:
     """The SQLAlchemy and Django models declared in ``sources``, sorted by path and line.
 
     ``texts`` maps a path to its lines, for the evidence text of each column.
@@ -930,11 +1003,21 @@ def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]
     parsed: dict[str, tuple[str | None, bool, list[Column], list[Relation], Source, ast.ClassDef, str]] = {}
     backrefs: list[tuple[str, str, bool | None, int, str]] = []
     django_reverse: list[tuple[str, str, str, int, str]] = []
+    django: frozenset[str] = frozenset()
+    while True:  # the project's Django models, through its own (abstract) bases
+        more = frozenset(
+            n for n, (src, node) in classes.items() if _is_django_model(node, django, import_bindings(src))
+        )
+        if more == django:
+            break
+        django = more
+    tortoise = _tortoise_models(classes)
     for name, (source, node) in classes.items():
         lines = texts.get(source.path, ())
-        if _is_django_model(node):
-            table, columns, relations, reverse = _django_class(node, enums, lines)
-            parsed[name] = (table, True, columns, relations, source, node, "django")
+        if name in django or name in tortoise:
+            table, columns, relations, reverse = _django_class(node, enums, lines, tortoise=name in tortoise)
+            framework = "tortoise" if name in tortoise else "django"
+            parsed[name] = (table, not _django_abstract(node), columns, relations, source, node, framework)
             django_reverse.extend((t, n, k, line, source.path) for t, n, k, line in reverse)
             continue
         table, is_model, columns, relations, refs = _sqlalchemy_class(node, enums, lines)
@@ -955,7 +1038,7 @@ def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]
         rels.update((r.name, r) for r in relations)
         return list(cols.values()), list(rels.values())
 
-    entities: dict[str, Entity] = {}
+    entities: dict[str, Entity] = {e.name: e for e in _core_tables(sources, enums, texts)}
     for name, (declared, is_model, _, _, source, node, framework) in parsed.items():
         if not is_model:
             continue
@@ -976,6 +1059,66 @@ def python_entities(sources: Iterable[Source], texts: Mapping[str, Sequence[str]
             relation = Relation(relname, owner, line, "", kind=kind)
             entities[target] = attrs.evolve(entity, relations=(*entity.relations, relation))
     return sorted(entities.values(), key=lambda e: (e.path, e.line, e.name))
+
+
+def _core_tables(sources: Sequence[Source], enums: _Enums, texts: Mapping[str, Sequence[str]]) -> list[Entity]:
+    """SQLAlchemy Core tables: ``notes = Table("notes", metadata, Column("id", Integer, primary_key=True), ...)``.
+
+    The entity is named by the table; a foreign key column ``author_id`` to
+    table ``users`` is a many-to-one relation ``author`` (one-to-one when the
+    column is unique) to the entity of that table. Association tables (a
+    relationship's ``secondary``, or every column a foreign key) are not
+    entities.
+    """
+    tables: list[Entity] = []
+    secondary = {  # association tables of relationships are not entities
+        name
+        for source in sources
+        for call in source.nodes(ast.Call)
+        if terminal(call.func) == "relationship"
+        for value in [keyword(call, "secondary")]
+        if value is not None
+        for name in [string_value(value) or terminal(value)]
+        if name
+    }
+    for source in sources:
+        lines = texts.get(source.path, ())
+        for stmt in source.tree.body:
+            if not isinstance(stmt, ast.Assign | ast.AnnAssign):
+                continue
+            value = stmt.value
+            if not (isinstance(value, ast.Call) and terminal(value.func) == "Table" and value.args):
+                continue
+            table = string_value(value.args[0])
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if table is None or table in secondary or any(terminal(t) in secondary for t in targets):
+                continue
+            columns = [
+                _column_from_call(name, arg, None, enums, line=arg.lineno, text=_line_text(lines, arg.lineno))
+                for arg in value.args[1:]
+                if isinstance(arg, ast.Call) and terminal(arg.func) == "Column" and arg.args
+                for name in [string_value(arg.args[0])]
+                if name is not None
+            ]
+            if len(columns) >= 2 and all(c.foreign_key for c in columns):
+                continue  # an association table (every column a foreign key), even before a relationship uses it
+            tables.append(Entity(table, table, source.path, stmt.lineno, tuple(columns), (), "sqlalchemy-core"))
+    by_table = {t.table: t.name for t in tables}
+    out = []
+    for entity in tables:
+        relations = tuple(
+            Relation(
+                c.name.removesuffix("_id"),
+                by_table[c.foreign_key],
+                c.line,
+                c.text,
+                kind="one-to-one" if c.unique else "many-to-one",
+            )
+            for c in entity.columns
+            if c.foreign_key in by_table and c.name.endswith("_id")
+        )
+        out.append(attrs.evolve(entity, relations=relations))
+    return out
 
 
 def _has_line(entity: Entity, line: int) -> bool:
@@ -1068,7 +1211,7 @@ def normalise_path(path: str) -> str:
     ``/books/{bookId}``, ``/books/<int:book_id>``, ``/books/:bookId`` and
     ``^books/(?P<pk>\\d+)/$`` all become ``/books/{}``.
     """
-    text = path.replace("^", "").strip().removesuffix("$").replace("$/", "/")
+    text = re.sub(r"/?\?\$?$|\$$", "", path.replace("^", "").strip()).replace("$/", "/")
     text = "/" + "/".join(s.strip() for s in text.split("/") if s.strip())
     for pattern in _PARAM_PATTERNS:
         text = pattern.sub("{}", text)
@@ -1084,11 +1227,33 @@ class Route:
     file: str
     line: int
     text: str
+    #: When the route sits under a prefix that cannot be read statically: what
+    #: that prefix is and where (``settings.api_prefix at app/main.py:39``);
+    #: ``path`` is then only the part after it.
+    unresolved: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         """(method, normalised path)."""
         return self.method, normalise_path(self.path)
+
+
+#: Marks a prefix that cannot be read statically inside a joined prefix: ``\0what\0``.
+_UNKNOWN = "\0"
+
+
+def unknown_prefix(what: str) -> str:
+    """A prefix that cannot be read, as a marker naming it (``what``): routes under it are unresolved."""
+    return f"{_UNKNOWN}{what}{_UNKNOWN}"
+
+
+def split_unknown(prefix: str) -> tuple[str, str]:
+    """(known tail after the last unreadable part, description of that part) of a joined prefix."""
+    if _UNKNOWN not in prefix:
+        return prefix, ""
+    head, what, tail = prefix.rsplit(_UNKNOWN, 2)
+    del head
+    return tail or "", what
 
 
 def join_paths(*parts: str) -> str:
@@ -1126,6 +1291,110 @@ _ROUTER_FACTORIES = {
 }
 
 
+def _router_statements(tree: ast.Module) -> Iterator[ast.Assign | ast.AnnAssign]:
+    """Assignments of a call at module level and in module-level functions (app factories)."""
+    for stmt in tree.body:
+        body = stmt.body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) else [stmt]
+        for inner in body:
+            if isinstance(inner, ast.Assign | ast.AnnAssign) and isinstance(inner.value, ast.Call):
+                yield inner
+
+
+class _StringValues:
+    """Reads a route prefix written as an expression over names the project defines.
+
+    A literal, a module-level constant (of this module or imported), an
+    f-string or ``+`` over those, a router's own prefix (``bp.url_prefix``)
+    and an attribute whose name is given one string value by exactly one
+    class body of the project (``settings.api_prefix`` where a settings
+    class says ``api_prefix: str = "/api"``). Anything else is unreadable:
+    :meth:`prefix` then returns a marker naming the expression and its line.
+    """
+
+    def __init__(
+        self, sources: Sequence[Source], by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        self.by_module = by_module
+        self.bindings = bindings
+        self.routers: dict[tuple[str, str], str] = {}
+        self.router_of: Callable[[Source, ast.expr], tuple[str, str] | None] | None = None
+        self.constants: dict[tuple[str, str], str] = {}
+        attributes: dict[str, set[str]] = {}
+        for source in sources:
+            for stmt in source.tree.body:
+                for name, value in _string_assignments(stmt):
+                    self.constants[(source.module, name)] = value
+                if isinstance(stmt, ast.ClassDef):
+                    for inner in stmt.body:
+                        for name, value in _string_assignments(inner):
+                            attributes.setdefault(name, set()).add(value)
+        self.attributes = {name: next(iter(v)) for name, v in attributes.items() if len(v) == 1}
+
+    def value(self, source: Source, node: ast.AST, depth: int = 0) -> str | None:
+        """The string ``node`` evaluates to, when it can be read; else None."""
+        if depth > 8:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for part in node.values:
+                inner = part.value if isinstance(part, ast.FormattedValue) else part
+                text = self.value(source, inner, depth + 1)
+                if text is None:
+                    return None
+                parts.append(text)
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(source, node.left, depth + 1), self.value(source, node.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        name = dotted(node)
+        if name is None:
+            return None
+        if (source.module, name) in self.constants:
+            return self.constants[(source.module, name)]
+        head, _, rest = name.partition(".")
+        bound = self.bindings.get(source.module, {}).get(head)
+        full = (f"{bound}.{rest}" if rest else bound) if bound else f"{source.module}.{name}"
+        module, _, attr = full.rpartition(".")
+        if (module, attr) in self.constants:
+            return self.constants[(module, attr)]
+        if isinstance(node, ast.Attribute) and node.attr in {"url_prefix", "prefix"} and self.router_of is not None:
+            key = self.router_of(source, node.value)
+            router = self.routers.get(key) if key is not None else None
+            if router is not None and _UNKNOWN not in router:
+                return router
+        if "." in name:
+            return self.attributes.get(name.rsplit(".", 1)[1])
+        return None
+
+    def prefix(self, source: Source, node: ast.AST | None, call: ast.AST) -> str:
+        """The prefix ``node`` spells, or a marker describing it when it cannot be read."""
+        if node is None:
+            return ""
+        text = self.value(source, node)
+        if text is not None:
+            return text
+        what = ast.unparse(node) if isinstance(node, ast.expr) else "?"
+        return unknown_prefix(f"`{_clip_text(what)}` at {source.path}:{getattr(call, 'lineno', '?')}")
+
+
+def _clip_text(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _string_assignments(stmt: ast.stmt) -> Iterator[tuple[str, str]]:
+    """``NAME = "text"`` / ``NAME: str = "text"``: (NAME, text)."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        value = string_value(stmt.value)
+        if value is not None:
+            yield stmt.targets[0].id, value
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+        value = string_value(stmt.value)
+        if value is not None:
+            yield stmt.target.id, value
+
+
 def _decorator_methods(call: ast.Call, attr: str) -> list[str]:
     if attr in HTTP_METHODS:
         return [attr.upper()]
@@ -1160,19 +1429,22 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
     by_module = {s.module: s for s in sources}
     routers: dict[tuple[str, str], _Router] = {}
     bindings = {s.module: import_bindings(s) for s in sources}
+    values = _StringValues(sources, by_module, bindings)
 
     for source in sources:
-        for stmt in source.tree.body:
-            if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Call):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                kind = _ROUTER_FACTORIES.get(terminal(stmt.value.func) or "")
-                if kind is None:
-                    continue
-                call = stmt.value
-                prefix = string_value(keyword(call, "url_prefix") or keyword(call, "prefix")) or ""
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        routers[(source.module, target.id)] = _Router(source.module, target.id, prefix, kind)
+        for stmt in _router_statements(source.tree):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            assert isinstance(stmt.value, ast.Call)  # _router_statements yields calls only
+            kind = _ROUTER_FACTORIES.get(terminal(stmt.value.func) or "")
+            if kind is None:
+                continue
+            call = stmt.value
+            prefix_node = keyword(call, "url_prefix") or keyword(call, "prefix")
+            prefix = values.prefix(source, prefix_node, call) if prefix_node is not None else ""
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    routers.setdefault((source.module, target.id), _Router(source.module, target.id, prefix, kind))
+    values.routers = {key: router.prefix for key, router in routers.items()}
 
     by_full: dict[str, tuple[str, str]] = {}
     for key in routers:
@@ -1205,6 +1477,7 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
                     return mod2, attr2
         return None
 
+    values.router_of = resolve
     # mounts: child -> list of (parent, prefix or None (keep own))
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str] | None, str | None]]] = {}
     for source in sources:
@@ -1212,17 +1485,28 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
             if not isinstance(call.func, ast.Attribute):
                 continue
             call_name = call.func.attr
-            if call_name in {"register_blueprint", "include_router"} and call.args:
-                child = resolve(source, call.args[0])
+            if call_name in {"register_blueprint", "include_router"}:
+                child_node = call.args[0] if call.args else keyword(call, "blueprint") or keyword(call, "router")
+                child = resolve(source, child_node) if child_node is not None else None
                 parent = resolve(source, call.func.value)
-                mount_prefix = string_value(keyword(call, "url_prefix") or keyword(call, "prefix"))
+                prefix_node = keyword(call, "url_prefix") or keyword(call, "prefix")
+                mount_prefix = values.prefix(source, prefix_node, call) if prefix_node is not None else None
                 if child is not None:
                     mounts.setdefault(child, []).append((parent, mount_prefix))
-            elif call_name == "add_subapp" and len(call.args) >= 2:
-                child = resolve(source, call.args[1])
+            elif call_name == "add_routes" and call.args and not isinstance(call.args[0], ast.List | ast.Tuple):
+                child = resolve(source, call.args[0])
+                owner_node = call.func.value
+                if isinstance(owner_node, ast.Attribute) and owner_node.attr == "router":
+                    owner_node = owner_node.value
+                if child is not None:
+                    mounts.setdefault(child, []).append((resolve(source, owner_node), None))
+            elif call_name in {"add_subapp", "mount"}:
+                path_node = call.args[0] if call.args else keyword(call, "prefix") or keyword(call, "path")
+                app_node = call.args[1] if len(call.args) >= 2 else keyword(call, "subapp") or keyword(call, "app")
+                child = resolve(source, app_node) if app_node is not None else None
                 parent = resolve(source, call.func.value)
                 if child is not None:
-                    mounts.setdefault(child, []).append((parent, string_value(call.args[0]) or ""))
+                    mounts.setdefault(child, []).append((parent, values.prefix(source, path_node, call)))
 
     def prefixes(key: tuple[str, str], seen: frozenset[tuple[str, str]]) -> list[str]:
         router = routers[key]
@@ -1247,7 +1531,8 @@ def python_routes(sources: Iterable[Source], texts: Mapping[str, Sequence[str]] 
         text = _line_text(texts.get(source.path, ()), line)
         heads = prefixes(owner, frozenset({owner})) if owner is not None and owner in routers else [""]
         for head in heads:
-            routes.append(Route(method, join_paths(head, path), source.path, line, text))
+            known, unresolved = split_unknown(head)
+            routes.append(Route(method, join_paths(known, path), source.path, line, text, unresolved))
 
     for source in sources:
         for node in source.nodes((ast.FunctionDef, ast.AsyncFunctionDef, ast.Call)):
@@ -1290,7 +1575,7 @@ def _call_routes(node: ast.Call, source: Source, resolve: _Resolve, add: _Add) -
     if attr in {"add_url_rule", "add_api_route"}:
         path = first or string_value(keyword(node, "rule") or keyword(node, "path"))
         if path is not None:
-            methods = strings_of(keyword(node, "methods")) or ["GET"]
+            methods = strings_of(keyword(node, "methods")) or _method_view(source, node) or ["GET"]
             for method in methods:
                 add(method.upper(), path, source, node.lineno, owner)
     elif attr.startswith("add_") and attr[4:] in HTTP_METHODS and first is not None:
@@ -1305,6 +1590,22 @@ def _call_routes(node: ast.Call, source: Source, resolve: _Resolve, add: _Add) -
         path = string_value(node.args[1])
         if path is not None:
             add(first.upper(), path, source, node.lineno, None)
+
+
+def _method_view(source: Source, node: ast.Call) -> list[str]:
+    """The methods of a Flask ``MethodView`` given as ``view_func=View.as_view(...)`` (a class of this module)."""
+    view = keyword(node, "view_func") or (node.args[2] if len(node.args) >= 3 else None)
+    if not (isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view"):
+        return []
+    name = dotted(view.func.value)
+    for stmt in source.tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+            return sorted(
+                f.name.upper()
+                for f in stmt.body
+                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in HTTP_METHODS
+            )
+    return []
 
 
 def _view_methods(
@@ -1337,19 +1638,113 @@ def _view_methods(
                         return [m.upper() for m in methods]
             return ["*"]
         if isinstance(stmt, ast.ClassDef) and stmt.name == attr:
-            methods = [
-                f.name.upper()
-                for f in stmt.body
-                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in HTTP_METHODS
-            ]
-            if any(
-                f.name in {"list", "create", "retrieve", "update", "partial_update", "destroy"}
-                for f in stmt.body
-                if isinstance(f, ast.FunctionDef)
-            ):
-                return ["*"]
+            collection, detail = _class_view_methods(stmt)
+            methods = sorted(set(collection) | set(detail))
             return methods or ["*"]
     return ["*"]
+
+
+#: Django REST framework actions of its generic views, viewsets and mixins.
+_DRF_ACTIONS = {
+    "ListAPIView": {"list"},
+    "CreateAPIView": {"create"},
+    "RetrieveAPIView": {"retrieve"},
+    "UpdateAPIView": {"update"},
+    "DestroyAPIView": {"destroy"},
+    "ListCreateAPIView": {"list", "create"},
+    "RetrieveUpdateAPIView": {"retrieve", "update"},
+    "RetrieveDestroyAPIView": {"retrieve", "destroy"},
+    "RetrieveUpdateDestroyAPIView": {"retrieve", "update", "destroy"},
+    "ListModelMixin": {"list"},
+    "CreateModelMixin": {"create"},
+    "RetrieveModelMixin": {"retrieve"},
+    "UpdateModelMixin": {"update"},
+    "DestroyModelMixin": {"destroy"},
+    "ModelViewSet": {"list", "create", "retrieve", "update", "destroy"},
+    "ReadOnlyModelViewSet": {"list", "retrieve"},
+}
+#: Bases that add no handler of their own.
+_DRF_PLAIN = {"View", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ViewSetMixin", "object"}
+_COLLECTION_ACTIONS = {"list": ("GET",), "create": ("POST",)}
+_DETAIL_ACTIONS = {
+    "retrieve": ("GET",),
+    "update": ("PUT", "PATCH"),
+    "partial_update": ("PATCH",),
+    "destroy": ("DELETE",),
+}
+
+
+def _class_view_methods(node: ast.ClassDef) -> tuple[list[str], list[str]]:
+    """HTTP methods a Django/DRF class view answers: (collection methods, detail methods).
+
+    A plain view answers the methods it defines (``get``, ``post``...); the
+    actions of DRF's generic views and mixins (``list``, ``create``...) map to
+    methods as DRF's router maps them. An unknown base class gives ``*``.
+    """
+    bases = {terminal(b) or "?" for b in node.bases}
+    defined = {f.name for f in node.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+    actions: set[str] = set()
+    for base in bases:
+        if base in _DRF_ACTIONS:
+            actions |= _DRF_ACTIONS[base]
+        elif base not in _DRF_PLAIN:
+            return ["*"], ["*"]
+    viewset = any("ViewSet" in b for b in bases)
+    if viewset:
+        actions |= defined & (set(_COLLECTION_ACTIONS) | set(_DETAIL_ACTIONS))
+    plain = sorted(m.upper() for m in defined if m in HTTP_METHODS)
+    collection = sorted({m for a in actions for m in _COLLECTION_ACTIONS.get(a, ())} | set(plain))
+    detail = sorted({m for a in actions for m in _DETAIL_ACTIONS.get(a, ())} | set(plain))
+    if not viewset:  # a view routed by path() has one URL: every action answers there
+        return sorted(set(collection) | set(detail)), []
+    return collection, detail
+
+
+def _drf_router_routes(
+    source: Source, by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+) -> dict[str, list[tuple[str, str, int]]]:
+    """``router.register(prefix, ViewSet)`` of a module: router name -> [(method, path, line)]."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    routers = {
+        t.id
+        for stmt in source.tree.body
+        if isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Call)
+        and (terminal(stmt.value.func) or "").endswith("Router")
+        for t in stmt.targets
+        if isinstance(t, ast.Name)
+    }
+    for call in source.nodes(ast.Call):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2):
+            continue
+        owner = dotted(call.func.value)
+        prefix = string_value(call.args[0])
+        if owner not in routers or prefix is None:
+            continue
+        collection, detail = ["*"], ["*"]
+        cls = _class_named(call.args[1], source, by_module, bindings)
+        if cls is not None:
+            collection, detail = _class_view_methods(cls)
+        for method in collection:
+            out.setdefault(owner, []).append((method, prefix, call.lineno))
+        for method in detail:
+            out.setdefault(owner, []).append((method, join_paths(prefix, "{pk}"), call.lineno))
+    return out
+
+
+def _class_named(
+    node: ast.expr, source: Source, by_module: Mapping[str, Source], bindings: Mapping[str, Mapping[str, str]]
+) -> ast.ClassDef | None:
+    name = dotted(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    bound = bindings[source.module].get(head, f"{source.module}.{head}")
+    module, _, attr = (f"{bound}.{rest}" if rest else bound).rpartition(".")
+    target = by_module.get(module)
+    if target is None:
+        return None
+    return next((s for s in target.tree.body if isinstance(s, ast.ClassDef) and s.name == attr), None)
 
 
 def _django_routes(
@@ -1410,7 +1805,21 @@ def _django_routes(
     for module, calls in confs.items():
         source = by_module[module]
         heads = prefixes(module, frozenset({module}))
+        registered = _drf_router_routes(source, by_module, bindings)
         for call in calls:
+            if call.args and len(call.args) >= 2 and isinstance(call.args[1], ast.Call):
+                include = call.args[1]
+                inner = include.args[0] if include.args else None
+                router = dotted(inner.value) if isinstance(inner, ast.Attribute) and inner.attr == "urls" else None
+                if terminal(include.func) == "include" and router in registered:
+                    own = string_value(call.args[0]) or ""
+                    text = _line_text(texts.get(source.path, ()), call.lineno)
+                    for method, tail, _line in registered[router or ""]:
+                        for head in heads:
+                            routes.append(
+                                Route(method, join_paths("/", head, own, tail), source.path, call.lineno, text)
+                            )
+                    continue
             if not call.args or (
                 len(call.args) >= 2 and isinstance(call.args[1], ast.Call) and terminal(call.args[1].func) == "include"
             ):

@@ -533,7 +533,11 @@ class Project:
         from ._diff import apply_diff
 
         texts, notes = apply_diff(dict(baseline._texts), diff)
-        dirs = baseline._dirs
+        # A directory the diff empties is gone, as in a checkout of the changed tree (git keeps no empty dirs).
+        held = {posixpath.dirname(path) for path in texts}
+        kept = {parent for path in held for parent in _parents(path)}
+        before = {parent for path in baseline._texts for parent in _parents(posixpath.dirname(path))}
+        dirs = frozenset(d for d in baseline._dirs if d in kept or d not in before)
         return cls(
             texts=texts,
             dirs=dirs,
@@ -907,6 +911,13 @@ class Project:
             return ()
         base = self.baseline._texts
         return tuple(p for p in self.paths if p in base and base[p] != self._texts[p])
+
+
+def _parents(directory: str) -> Iterator[str]:
+    """``a/b/c``, ``a/b``, ``a`` for the directory ``a/b/c`` (nothing for the root, ``""``)."""
+    while directory:
+        yield directory
+        directory = posixpath.dirname(directory)
 
 
 def _note_key(note: Note) -> tuple[str, str]:

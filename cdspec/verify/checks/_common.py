@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from cdspec.verify._jsmodel import JsSource, js_entities, js_routes
-from cdspec.verify._python import Entity, Route, Source, python_entities, python_routes
+from cdspec.verify._prisma import prisma_entities
+from cdspec.verify._python import Entity, Route, Source, dotted, import_bindings, python_entities, python_routes
 from cdspec.verify.findings import Evidence
 from cdspec.verify.project import Import, Project
 
@@ -30,6 +31,8 @@ __all__ = [
     "entities",
     "evidence",
     "function_at",
+    "function_named",
+    "handler_at",
     "import_evidence",
     "in_any",
     "in_spec",
@@ -190,12 +193,15 @@ def js_sources(project: Project) -> list[JsSource]:
 
 
 def entities(project: Project) -> list[Entity]:
-    """The data model: SQLAlchemy, Django and Sequelize models of the project."""
+    """The data model: SQLAlchemy, Django, Sequelize and Prisma models of the project."""
 
     def compute() -> list[Entity]:
         lines = {path: project.lines(path) for path in (*project.python_files, *project.js_files)}
         found = python_entities(sources(project), lines)
         found += js_entities(js_sources(project), lines)
+        for path in project.paths:
+            if path.endswith(".prisma") and not is_test_file(path):
+                found += prisma_entities(path, project.text(path) or "")
         return found
 
     return project.memo("checks:entities", compute)
@@ -229,6 +235,66 @@ def function_at(source: Source, line: int) -> _Function | None:
         return table
 
     return source.memo("functions_by_line", index).get(line)
+
+
+def handler_at(project: Project, source: Source, line: int) -> _Function | None:
+    """The handler function of the route declared at ``line`` of ``source``.
+
+    A decorated function (:func:`function_at`), or the handler a router call
+    on that line names (``router.add_post("/x", create)``,
+    ``add_url_rule(..., view_func=f)``): a function of the module or one it
+    imports from the project, and for a handler factory
+    (``add_post("/x", make_create(store))``) the function the factory
+    defines and returns.
+    """
+    found = function_at(source, line)
+    if found is not None:
+        return found
+    for call in source.nodes(ast.Call):
+        if call.lineno != line or not isinstance(call, ast.Call):
+            continue
+        candidates = [
+            *call.args[1:],
+            *(k.value for k in call.keywords if k.arg in {"view_func", "endpoint", "handler"}),
+        ]
+        for node in reversed(candidates):
+            factory = isinstance(node, ast.Call)
+            target = function_named(project, source, node.func if isinstance(node, ast.Call) else node)
+            if target is None:
+                continue
+            if not factory:
+                return target
+            inner = [n for n in target.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            returned = {
+                n.value.id for n in ast.walk(target) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)
+            }
+            chosen = [n for n in inner if n.name in returned] or inner
+            if chosen:
+                return chosen[-1]
+    return None
+
+
+def function_named(project: Project, source: Source, node: ast.AST) -> _Function | None:
+    """The module-level function ``node`` names in ``source``, following one import into the project."""
+    name = dotted(node)
+    if name is None:
+        return None
+    for stmt in source.tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
+            return stmt
+    bound = import_bindings(source).get(name.split(".")[0])
+    if bound is None:
+        return None
+    full = bound + name[len(name.split(".")[0]) :]
+    module, _, attr = full.rpartition(".")
+    path = project.path_of_module(module)
+    target = source_of(project, path) if path is not None else None
+    if target is None:
+        return None
+    return next(
+        (s for s in target.tree.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == attr),
+        None,
+    )
 
 
 def join(items: Iterable[str]) -> str:

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cdspec.verify._python import Column, Entity, relation_kinds
-from cdspec.verify.checks._common import entities, evidence
+from cdspec.verify.checks._common import entities, evidence, module_in_any
+from cdspec.verify.checks.orm import ORM_PACKAGES
 from cdspec.verify.findings import Evidence, Finding
 from cdspec.verify.project import Project
 from cdspec.verify.registry import Check, Context
@@ -63,7 +64,34 @@ def _find(models: list[Entity], name: str, table: str | None) -> Entity | None:
         if table is not None and model.table == table:
             return model
     lowered = name.lower()
-    return next((m for m in models if m.name.lower() == lowered), None)
+    found = next((m for m in models if m.name.lower() == lowered), None)
+    if found is None:  # a Core table is named by its table: `Note` is the table `note` or `notes`
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        tables = {snake, snake + "s", snake + "es"}
+        found = next((m for m in models if m.framework == "sqlalchemy-core" and m.table in tables), None)
+    return found
+
+
+#: ORMs whose models `data-model` reads.
+_READ = frozenset({"sqlalchemy", "django", "tortoise", "sequelize", "prisma"})
+
+
+def _no_models(project: Project, context: Context) -> Finding:
+    """Unchecked: no model the readers understand, naming the ORMs the project uses whose models are not read."""
+    unread = sorted(
+        {
+            orm
+            for path in (*project.python_files, *project.js_files)
+            for item in project.imports(path)
+            for orm, packages in ORM_PACKAGES.items()
+            if orm not in _READ and module_in_any(item.module, packages)
+        }
+    )
+    why = f"; the project uses {', '.join(unread)}, whose models are not read" if unread else ""
+    return context.unchecked(
+        f"no SQLAlchemy (ORM or Core), Django, Tortoise, Sequelize or Prisma models found{why}",
+        hint="Declare the models with one of the ORMs the checker reads, or check this constraint by hand.",
+    )
 
 
 def check_data_model(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:
@@ -72,12 +100,7 @@ def check_data_model(project: Project, params: Mapping[str, Any], context: Conte
         return [context.unchecked("no Python or JS/TS sources to read models from")]
     models = entities(project)
     if not models:
-        return [
-            context.unchecked(
-                "no SQLAlchemy, Django or Sequelize models found",
-                hint="Declare the models with one of the ORMs the checker reads, or check this constraint by hand.",
-            )
-        ]
+        return [_no_models(project, context)]
     kinds = relation_kinds(models)
     findings: list[Finding] = []
     checked = 0

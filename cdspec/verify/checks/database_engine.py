@@ -132,9 +132,17 @@ def _dependency_names(path: str, text: str) -> list[tuple[int, str]]:
                     where = next((n for n, t in enumerate(lines, 1) if f'"{dep}"' in t), 1)
                     out.append((where, str(dep)))
         return out
+    section = ""
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.split("#", 1)[0].strip()
+        if stripped.startswith("[") and stripped.endswith("]") and not stripped.startswith("[["):
+            section = stripped.strip("[]").strip()
         if not stripped or stripped.startswith(("-", "[")):
+            continue
+        key = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*=", stripped)
+        if name == "pyproject.toml" and key and section.endswith("dependencies") and section != "project":
+            # Poetry's and PDM's tables: `asyncpg = "^0.26"`, `psycopg = {version = "^3", extras = [...]}`
+            out.append((number, key.group(1)))
             continue
         if name in {"pyproject.toml", "Pipfile", "setup.cfg"}:
             for quoted in re.findall(r"[\"']([A-Za-z0-9][A-Za-z0-9._-]*)", stripped):
@@ -197,6 +205,8 @@ def _file_evidence(project: Project) -> list[tuple[str, Evidence, str]]:
                 found = _PACKAGE_ENGINE.get(_norm(package))
                 if found is not None:
                     out.append((found, evidence(project, path, number), f"dependency `{package}`"))
+        if name.endswith(".prisma"):
+            out += _prisma_evidence(project, path, text)
         is_config = (name.startswith((".env", "Dockerfile")) or name.endswith(_CONFIG_SUFFIXES)) and name not in {
             "package-lock.json",
             "tsconfig.json",
@@ -217,6 +227,30 @@ def _file_evidence(project: Project) -> list[tuple[str, Evidence, str]]:
     return out
 
 
+_PRISMA_PROVIDERS = {"postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
+                     "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "mssql", "mongodb": "mongodb"}  # fmt: skip
+_PRISMA_PROVIDER = re.compile(r'^\s*provider\s*=\s*"(\w+)"')
+
+
+def _prisma_evidence(project: Project, path: str, text: str) -> list[tuple[str, Evidence, str]]:
+    """The ``provider`` of a Prisma schema's ``datasource`` block."""
+    out = []
+    block = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.split("//", 1)[0].strip()
+        opened = re.match(r"^(\w+)\s+\w+\s*\{", stripped)
+        if opened:
+            block = opened.group(1)
+        elif stripped.startswith("}"):
+            block = ""
+        match = _PRISMA_PROVIDER.match(stripped)
+        if block == "datasource" and match and match.group(1) in _PRISMA_PROVIDERS:
+            out.append(
+                (_PRISMA_PROVIDERS[match.group(1)], evidence(project, path, number), "Prisma datasource provider")
+            )
+    return out
+
+
 def collect(project: Project) -> list[tuple[str, Evidence, str]]:
     """(engine, evidence, what) for every piece of engine evidence in the project (test files skipped)."""
     return _code_evidence(project) + _file_evidence(project)
@@ -232,7 +266,9 @@ def _mentions(project: Project, variable: str) -> bool:
             if source is not None and any(pattern.search(v) for _, v in python_strings(source)):
                 return True
         elif (
-            path in project.js_files or posixpath.basename(path).startswith(".env") or path.endswith(_CONFIG_SUFFIXES)
+            path in project.js_files
+            or posixpath.basename(path).startswith(".env")
+            or path.endswith((*_CONFIG_SUFFIXES, ".prisma"))
         ) and pattern.search(project.text(path) or ""):
             return True
     return False

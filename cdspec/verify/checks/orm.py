@@ -23,7 +23,7 @@ import ast
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cdspec.verify._python import dotted, terminal
+from cdspec.verify._python import dotted, import_bindings, terminal
 from cdspec.verify.checks._common import (
     anchor,
     entities,
@@ -31,6 +31,7 @@ from cdspec.verify.checks._common import (
     import_evidence,
     is_test_file,
     module_in_any,
+    source_of,
     sources,
 )
 from cdspec.verify.findings import Finding
@@ -48,7 +49,7 @@ ORM_PACKAGES: dict[str, tuple[str, ...]] = {
     "mongoengine": ("mongoengine",),
     "sequelize": ("sequelize", "sequelize-typescript"),
     "typeorm": ("typeorm",),
-    "prisma": ("@prisma/client",),
+    "prisma": ("@prisma/client", "@prisma", "prisma"),
     "mongoose": ("mongoose",),
     "mikro-orm": ("@mikro-orm/core",),
     "drizzle": ("drizzle-orm",),
@@ -74,6 +75,31 @@ FRAMEWORK_ORMS: dict[str, str] = {
 
 _ALIASES = {"sqlmodel": "sqlalchemy", "flask-sqlalchemy": "sqlalchemy", "django-orm": "django", "pony.orm": "pony",
             "mikroorm": "mikro-orm", "drizzle-orm": "drizzle"}  # fmt: skip
+
+
+_MIGRATION_DIRS = frozenset({"migrations", "alembic", "versions"})
+#: What building models or queries with SQLAlchemy looks like (beyond `text()` and an engine).
+_SQLALCHEMY_ORM_NAMES = frozenset(
+    {"select", "insert", "update", "delete", "Table", "Column", "mapped_column", "Mapped", "relationship",
+     "DeclarativeBase", "declarative_base", "registry", "Session", "sessionmaker", "scoped_session", "AsyncSession",
+     "async_sessionmaker", "SQLAlchemy", "SQLModel", "Field", "and_", "or_", "func", "join"}
+)  # fmt: skip
+
+
+def _sqlalchemy_orm_use(project: Project, uses: list[Import]) -> bool:
+    """Whether the files importing SQLAlchemy build models or queries with it, not only ``text()`` SQL."""
+    if any(e.framework.startswith("sqlalchemy") for e in entities(project)):
+        return True
+    for path in sorted({u.path for u in uses}):
+        source = source_of(project, path)
+        if source is None:
+            return True  # JS or unreadable: not this rule's business
+        bound = {local: target for local, target in import_bindings(source).items() if target.startswith("sqlalchemy")}
+        imported = {target.rsplit(".", 1)[-1] for target in bound.values()}
+        used = {node.attr for node in source.nodes(ast.Attribute) if dotted(node.value) in bound}
+        if (imported | used) & _SQLALCHEMY_ORM_NAMES:
+            return True
+    return False
 
 
 def _orm_of(item: Import) -> str | None:
@@ -148,6 +174,8 @@ def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> 
     uses: list[Import] = []
     others: list[tuple[str, Import]] = []
     for path in files:
+        if any(part in _MIGRATION_DIRS for part in path.split("/")[:-1]):
+            continue  # a migration's own operations are not the application's persistence
         for item in project.imports(path):
             orm = _orm_of(item)
             if orm == wanted:
@@ -155,6 +183,15 @@ def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> 
             elif orm is not None:
                 others.append((orm, item))
     findings: list[Finding] = []
+    if uses and wanted == "sqlalchemy" and not _sqlalchemy_orm_use(project, uses):
+        findings.append(
+            context.failed(
+                "sqlalchemy is imported only to run hand-written SQL (`text()`, an engine or a connection): "
+                "no model, table or query is built with it",
+                import_evidence(uses[0]),
+                "Declare the tables as models and build the queries with select()/insert()/update()/delete().",
+            )
+        )
     if not uses:
         findings.append(
             context.failed(

@@ -31,7 +31,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cdspec.verify._js import Token
-from cdspec.verify._python import Source, dotted
+from cdspec.verify._jsmodel import js_bindings
+from cdspec.verify._python import Source, dotted, import_bindings
 from cdspec.verify.checks._common import (
     entities,
     evidence,
@@ -103,7 +104,46 @@ def _python_access(project: Project, path: str, allowed: list[str], model_names:
             hits.append((node.lineno, f"uses `{owner}.session`"))
         elif node.attr in {"query", "objects"} and owner in model_names:
             hits.append((node.lineno, f"queries `{owner}.{node.attr}`"))
+        elif node.attr in _ACTIVE_RECORD_METHODS and owner in _active_record_models(project):
+            hits.append((node.lineno, f"queries `{owner}.{node.attr}()`"))
     return hits
+
+
+#: Query class methods of active-record ORMs (Tortoise, peewee): `User.create(...)`, `User.get_or_none(...)`.
+_ACTIVE_RECORD_METHODS = frozenset(
+    {"create", "get", "get_or_none", "get_or_create", "update_or_create", "filter", "all", "exclude", "first",
+     "bulk_create", "bulk_update", "select", "insert", "insert_many", "update", "delete", "get_by_id",
+     "delete_by_id", "raw", "annotate", "exists", "count"}
+)  # fmt: skip
+_ACTIVE_RECORD_BASES = ("tortoise", "peewee")
+
+
+def _active_record_models(project: Project) -> frozenset[str]:
+    """Classes deriving (through the project's own classes) from Tortoise's or peewee's ``Model``."""
+
+    def compute() -> frozenset[str]:
+        classes = []
+        for path in project.python_files:
+            source = source_of(project, path)
+            if source is None:
+                continue
+            bound = import_bindings(source)
+            for node in source.nodes(ast.ClassDef):
+                bases = [dotted(b) or "" for b in node.bases]
+                direct = any(
+                    module_in_any(bound.get(b.split(".")[0], ""), _ACTIVE_RECORD_BASES) and b.endswith("Model")
+                    for b in bases
+                )
+                classes.append((node.name, direct, [b.split(".")[-1] for b in bases]))
+        found = {name for name, direct, _ in classes if direct}
+        grew = True
+        while grew:
+            more = {name for name, _, bases in classes if name not in found and found.intersection(bases)}
+            found |= more
+            grew = bool(more)
+        return frozenset(found)
+
+    return project.memo("checks:active-record-models", compute)
 
 
 def _sqlalchemy_aliases(source: Source) -> set[str]:
@@ -115,21 +155,73 @@ def _sqlalchemy_aliases(source: Source) -> set[str]:
     return names
 
 
-def _js_access(tokens: tuple[Token, ...], model_names: set[str]) -> list[tuple[int, str]]:
+_PRISMA_METHODS = frozenset(
+    {"findMany", "findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "create", "createMany",
+     "update", "updateMany", "upsert", "delete", "deleteMany", "count", "aggregate", "groupBy"}
+)  # fmt: skip
+_PRISMA_CLIENT = re.compile(r"\bnew\s+PrismaClient\s*[(<]|\bextends\s+PrismaClient\b")
+_PRISMA_SERVICE = re.compile(r"\bclass\s+(\w+)\s+extends\s+PrismaClient\b")
+
+
+def _prisma_clients(project: Project, path: str, tokens: tuple[Token, ...]) -> set[str]:
+    """Local names of a Prisma client in a JS/TS file: created here, or imported from a file that creates one."""
+    names = {
+        tokens[i - 2].value
+        for i in range(2, len(tokens) - 1)
+        if tokens[i].value == "new" and tokens[i + 1].value == "PrismaClient" and tokens[i - 1].value == "="
+    }
+    for local, (specifier, _exported) in js_bindings(tokens).items():
+        target = project.resolve_js(path, specifier)
+        if target is not None and _PRISMA_CLIENT.search(project.text(target) or ""):
+            names.add(local)
+    # dependency injection (NestJS): `constructor(private prisma: PrismaService)`, PrismaService a PrismaClient
+    services = _prisma_services(project) | {"PrismaClient"}
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].value == ":" and tokens[i + 1].value in services and tokens[i - 1].kind == "name":
+            names.add(tokens[i - 1].value)
+    return names
+
+
+def _prisma_services(project: Project) -> frozenset[str]:
+    """Classes of the project that extend ``PrismaClient`` (a NestJS ``PrismaService``)."""
+
+    def compute() -> frozenset[str]:
+        found: set[str] = set()
+        for path in project.js_files:
+            found.update(_PRISMA_SERVICE.findall(project.text(path) or ""))
+        return frozenset(found)
+
+    return project.memo("checks:prisma-services", compute)
+
+
+def _js_access(
+    tokens: tuple[Token, ...], model_names: set[str], clients: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[int, str]]:
     hits = []
     for i, token in enumerate(tokens):
         if token.kind != "name" or i + 3 >= len(tokens):
             continue
         nxt, method, paren = tokens[i + 1], tokens[i + 2], tokens[i + 3]
-        if i > 0 and tokens[i - 1].value in {".", "?."}:
+        after_this = i > 1 and tokens[i - 1].value == "." and tokens[i - 2].value == "this"
+        if i > 0 and tokens[i - 1].value in {".", "?."} and not (after_this and token.value in clients):
             continue
         if nxt.value == "." and method.kind == "name" and paren.value == "(":
             if token.value in model_names and method.value in _SEQUELIZE_METHODS:
                 hits.append((token.line, f"calls `{token.value}.{method.value}()`"))
             elif token.value == "sequelize" and method.value in {"query", "transaction", "sync"}:
                 hits.append((token.line, f"calls `sequelize.{method.value}()`"))
-        elif token.value == "new" and tokens[i + 1].value == "Sequelize":
-            hits.append((token.line, "creates a `Sequelize` instance"))
+        elif token.value == "new" and tokens[i + 1].value in {"Sequelize", "PrismaClient"}:
+            hits.append((token.line, f"creates a `{tokens[i + 1].value}` instance"))
+        if token.value in clients and nxt.value in {".", "?."} and method.kind == "name":
+            if method.value.startswith("$"):
+                hits.append((token.line, f"calls `{token.value}.{method.value}`"))
+            elif (
+                i + 5 < len(tokens)
+                and tokens[i + 3].value == "."
+                and tokens[i + 4].value in _PRISMA_METHODS
+                and tokens[i + 5].value == "("
+            ):
+                hits.append((token.line, f"calls `{token.value}.{method.value}.{tokens[i + 4].value}()`"))
     return hits
 
 
@@ -160,7 +252,7 @@ def check_single_data_path(project: Project, params: Mapping[str, Any], context:
                 for i in project.imports(path)
                 if module_in_any(i.module, DRIVERS)
             ]
-            hits += _js_access(js_tokens[path], model_names)
+            hits += _js_access(js_tokens[path], model_names, _prisma_clients(project, path, js_tokens[path]))
         else:
             hits = _python_access(project, path, allowed, model_names)
         for line, what in sorted(set(hits)):

@@ -17,14 +17,15 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from cdspec.verify._python import dotted, import_bindings, terminal
+from cdspec.verify._python import Source, dotted, import_bindings, terminal
 from cdspec.verify.checks._common import (
     anchor,
     evidence,
-    function_at,
+    function_named,
+    handler_at,
     in_any,
     is_test_file,
     join,
@@ -33,6 +34,7 @@ from cdspec.verify.checks._common import (
     module_in_any,
     routes,
     sources,
+    spec_path,
 )
 from cdspec.verify.findings import Finding
 from cdspec.verify.project import Project
@@ -49,7 +51,16 @@ _PACKAGES = {
     "pydantic": ("pydantic", "pydantic_core"),
 }
 _BODY_ATTRS = frozenset({"get_json", "json", "form", "data", "get_data", "values", "POST", "body", "files"})
+_JS_BODY_CALLS = frozenset({"json", "parseBody", "formData", "text", "arrayBuffer"})
 _BARE = frozenset({"dict", "Dict", "Any", "list", "List", "object", "Mapping"})
+
+
+def _spec_module(spec: str) -> str:
+    """The dotted module a spec names: ``app/schemas.py``, ``app/schemas/`` and ``app.schemas`` are ``app.schemas``."""
+    path = spec_path(spec)
+    for suffix in (".py", ".pyi"):
+        path = path.removesuffix(suffix)
+    return path.removesuffix("/__init__").replace("/", ".")
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
@@ -107,6 +118,90 @@ def _unvalidated_body(function: ast.AST, names: set[str]) -> int | None:
     return None
 
 
+#: Bases of configuration classes (pydantic-settings): they validate no request.
+_SETTINGS_BASES = frozenset({"BaseSettings", "BaseConfig", "ConfigDict"})
+#: Decorators that validate a handler's input with the schema they are given.
+_INPUT_DECORATORS = frozenset({"use_kwargs", "use_args", "arguments", "expect", "validate", "input", "body"})
+
+
+def _request_schema_names(
+    project: Project, python: list[Source], bindings: Mapping[str, Mapping[str, str]]
+) -> set[str]:
+    """Names route handlers use to read their input.
+
+    A FastAPI body parameter's annotation (a parameter whose default is not
+    ``Depends(...)``/``Query(...)``/``Path(...)``...), a name called inside
+    a handler that reads the request body, and the schema an input
+    decorator takes (``@use_kwargs(Schema)``).
+    """
+    by_path = {s.path: s for s in python}
+    names: set[str] = set()
+    for route in routes(project):
+        source = by_path.get(route.file)
+        function = handler_at(project, source, route.line) if source is not None else None
+        if function is None:
+            continue
+        args = function.args
+        defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+        for arg, default in [
+            *zip(args.args, defaults, strict=True),
+            *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+        ]:
+            if arg.annotation is None:
+                continue
+            if isinstance(default, ast.Call) and terminal(default.func) in {
+                "Depends",
+                "Security",
+                "Query",
+                "Path",
+                "Header",
+                "Cookie",
+            }:
+                continue
+            names.update(n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name))
+        for decorator in function.decorator_list:
+            if isinstance(decorator, ast.Call) and terminal(decorator.func) in _INPUT_DECORATORS:
+                names.update(n.id for a in decorator.args for n in ast.walk(a) if isinstance(n, ast.Name))
+        if _reads_body(function):
+            for call in ast.walk(function):
+                if isinstance(call, ast.Call):
+                    names.update(n.id for n in ast.walk(call.func) if isinstance(n, ast.Name))
+    return names
+
+
+def _validating_helpers(
+    project: Project, source: Source, function: ast.AST, allowed: Callable[[str], bool]
+) -> set[str]:
+    """Names of the functions ``function`` calls (one call deep) that themselves call a schema.
+
+    ``data = parse_note(request.get_json())`` validates when ``parse_note``
+    (of the module, or imported from the project) calls a name its own
+    module imports from the schema modules (or the library).
+    """
+    out: set[str] = set()
+    homes = {id(s.tree): s for s in sources(project)}
+    for call in ast.walk(function):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            continue
+        helper = function_named(project, source, call.func)
+        if helper is None or helper is function:
+            continue
+        home = next((s for s in homes.values() if helper in s.tree.body), source)
+        names = {local for local, target in import_bindings(home).items() if allowed(target)}
+        if any(isinstance(n, ast.Call) and _mentions(n.func, names) for n in ast.walk(helper)):
+            out.add(call.func.id)
+    return out
+
+
+def _reads_body(function: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in _BODY_ATTRS
+        and (dotted(node.value) or "").split(".")[-1] in {"request", "req"}
+        for node in ast.walk(function)
+    )
+
+
 def _bare_body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     for arg in [*function.args.args, *function.args.kwonlyargs]:
         annotation = arg.annotation
@@ -140,11 +235,29 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
             )
         ]
     # 2. schema classes outside the modules
+    js_schemas: list[tuple[str, int]] = []  # (file, line) of each JS `z.object(...)`/`Joi.object(...)` schema
+    for js in js_sources(project):
+        if is_test_file(js.path):
+            continue
+        local = {
+            name
+            for item in project.imports(js.path)
+            if module_in_any(item.module, packages)
+            for name in (item.names or ("z", "Joi", "yup"))
+        }
+        toks = js.tokens
+        js_schemas += [
+            (js.path, t.line)
+            for i, t in enumerate(toks[:-2])
+            if t.value in local and toks[i + 1].value == "." and toks[i + 2].value == "object"
+        ]
     schema_classes: dict[str, tuple[str, int]] = {}
     python = [s for s in sources(project) if not is_test_file(s.path)]
     bindings = {s.path: import_bindings(s) for s in python}
     changed = True
     classes = [(s, node) for s in python for node in s.nodes(ast.ClassDef)]
+    nested = {(s.path, inner.lineno) for s, node in classes for inner in node.body if isinstance(inner, ast.ClassDef)}
+    settings_classes: set[str] = set()
     while changed:
         changed = False
         for source, node in classes:
@@ -156,11 +269,17 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
                 bound = bindings[source.path].get(head, "")
                 if any(module_in(bound, pkg) for pkg in packages) or terminal(base) in schema_classes:
                     schema_classes[node.name] = (source.path, node.lineno)
+                    if terminal(base) in _SETTINGS_BASES or terminal(base) in settings_classes:
+                        settings_classes.add(node.name)
                     changed = True
                     break
     if modules:
+        used = _request_schema_names(project, python, bindings)
+        route_files = {r.file for r in routes(project)}
         for name, (path, line) in sorted(schema_classes.items(), key=lambda item: item[1]):
-            if not in_any(path, modules):
+            if name in settings_classes or (path, line) in nested:
+                continue  # settings and inner `Config` classes validate no request
+            if not in_any(path, modules) and (path in route_files or name in used):
                 findings.append(
                     context.failed(
                         f"{library} schema {name} is defined in `{path}`, outside {join(modules)}",
@@ -168,26 +287,18 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
                         f"Move {name} to {join(modules)}.",
                     )
                 )
-        for js in js_sources(project):
-            if is_test_file(js.path) or in_any(js.path, modules):
+        reported: set[str] = set()
+        for path, line in js_schemas:
+            if in_any(path, modules) or path in reported:
                 continue
-            local = {
-                name
-                for item in project.imports(js.path)
-                if module_in_any(item.module, packages)
-                for name in (item.names or ("z", "Joi", "yup"))
-            }
-            tokens = js.tokens
-            for i, token in enumerate(tokens[:-3]):
-                if token.value in local and tokens[i + 1].value == "." and tokens[i + 2].value == "object":
-                    findings.append(
-                        context.failed(
-                            f"{library} schema defined in `{js.path}`, outside {join(modules)}",
-                            evidence(project, js.path, token.line),
-                            f"Move the schema to {join(modules)} and import it.",
-                        )
-                    )
-                    break
+            reported.add(path)
+            findings.append(
+                context.failed(
+                    f"{library} schema defined in `{path}`, outside {join(modules)}",
+                    evidence(project, path, line),
+                    f"Move the schema to {join(modules)} and import it.",
+                )
+            )
     # 3. handlers that read the body without the schemas
     by_path = {s.path: s for s in python}
     seen: set[tuple[str, int]] = set()
@@ -196,18 +307,20 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
         handler_source = by_path.get(route.file)
         if handler_source is None:
             continue
-        function = function_at(handler_source, route.line)
+        function = handler_at(project, handler_source, route.line)
         if function is None or (route.file, function.lineno) in seen:
             continue
         seen.add((route.file, function.lineno))
         handlers += 1
-        allowed_names = {
-            local
-            for local, target in bindings[route.file].items()
-            if (modules and any(module_in(target, m.strip("/").replace("/", ".")) for m in modules))
-            or (not modules and any(module_in(target, pkg) for pkg in packages))
-        }
-        body_line = _unvalidated_body(function, allowed_names)
+
+        def allowed(target: str) -> bool:
+            if modules:
+                return any(module_in(target, _spec_module(m)) for m in modules)
+            return any(module_in(target, pkg) for pkg in packages)
+
+        allowed_names = {local for local, target in bindings[route.file].items() if allowed(target)}
+        helpers = _validating_helpers(project, handler_source, function, allowed)
+        body_line = _unvalidated_body(function, allowed_names | helpers)
         if body_line is not None:
             findings.append(
                 context.failed(
@@ -238,8 +351,13 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
         body_line = next(
             (
                 t.line
-                for i, t in enumerate(tokens[:-2])
-                if t.value in {"req", "request"} and tokens[i + 1].value == "." and tokens[i + 2].value == "body"
+                for i, t in enumerate(tokens[:-3])
+                if t.value in {"req", "request"}
+                and tokens[i + 1].value == "."
+                and (
+                    tokens[i + 2].value == "body"  # Express req.body, Koa ctx.request.body, Fastify request.body
+                    or (tokens[i + 2].value in _JS_BODY_CALLS and tokens[i + 3].value == "(")  # Hono c.req.json()
+                )
             ),
             None,
         )
@@ -264,8 +382,12 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
         return findings
     return [
         context.passed(
-            f"{library} is used; {len(schema_classes)} schema classes"
-            + (f" in {join(modules)}" if modules else "")
+            f"{library} is used; {len(schema_classes) + len(js_schemas)} schemas"
+            + (
+                f" ({sum(in_any(p, modules) for p, _ in [*schema_classes.values(), *js_schemas])} in {join(modules)})"
+                if modules
+                else ""
+            )
             + f"; {handlers} handlers validate what they read"
         )
     ]
