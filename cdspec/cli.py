@@ -268,6 +268,22 @@ def _tqdm(args: argparse.Namespace, err: TextIO) -> Any:
         return None
 
 
+@contextlib.contextmanager
+def _counter(args: argparse.Namespace, err: TextIO, what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on ``err`` (see :func:`_tqdm`), or ``None``."""
+    tqdm = _tqdm(args, err)
+    if tqdm is None:
+        yield None
+        return
+    with tqdm(desc=what, unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
+
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield step
+
+
 def _progress(items: Iterable[_W], *, total: int, what: str, args: argparse.Namespace, err: TextIO) -> Iterable[_W]:
     """``items`` with a progress bar of ``total`` on ``err`` (see :func:`_tqdm`)."""
     tqdm = _tqdm(args, err)
@@ -326,18 +342,8 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out is not None:
         check_output(args.out, force=args.force, inputs=[args.task])
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-    with _hypothesis_home():
-        tqdm = _tqdm(args, err)
-        if tqdm is None:
-            made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
-        else:
-            with tqdm(desc="cases", unit="case", file=err, leave=False, dynamic_ncols=True) as bar:
-
-                def step(done: int, total: int) -> None:
-                    bar.total = total
-                    bar.update(done - bar.n)
-
-                made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
+    with _hypothesis_home(), _counter(args, err, "cases") as step:
+        made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
     text = dump_cases(made)
     if args.out is None:
         out.write(text)
@@ -379,16 +385,18 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("--junit and --html name the same file")
     for path in outputs:  # refused before the run, not after it
         check_output(path, force=args.force, inputs=[args.cases])
-    report = run_cases(
-        load_cases(args.cases),
-        base_url=args.base_url,
-        request_timeout=request_timeout,
-        case_timeout=case_timeout,
-        allow_env=args.allow_env,
-        pace=pace,
-        retries=args.retries,
-        max_retry_wait=max_retry_wait,
-    )
+    with _counter(args, err, "run") as step:
+        report = run_cases(
+            load_cases(args.cases),
+            base_url=args.base_url,
+            request_timeout=request_timeout,
+            case_timeout=case_timeout,
+            allow_env=args.allow_env,
+            pace=pace,
+            retries=args.retries,
+            max_retry_wait=max_retry_wait,
+            progress=step,
+        )
     for path, text in ((args.junit, report.to_junit), (args.html, report.to_html)):
         if path is None:
             continue
@@ -819,6 +827,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--max-retry-wait", default="10", metavar="SECONDS", help="Retry-After waited at most per request (default 10)"
     )
     run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    run_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
     run_cmd.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
     run_cmd.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
     run_cmd.add_argument("--force", action="store_true", help="replace existing --junit/--html files")

@@ -1150,6 +1150,7 @@ def run_cases(
     pace: float = 0.0,
     retries: int = 3,
     max_retry_wait: float = 10.0,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Report:
     """Run ``cases`` against ``base_url`` (a live server) or ``app`` (a WSGI or ASGI app).
 
@@ -1169,6 +1170,7 @@ def run_cases(
     seconds pass between any two requests; a ``429`` is retried after its
     ``Retry-After`` (at most ``retries`` times and ``max_retry_wait`` seconds
     of waiting per request) unless the step expects a 429.
+    ``progress(done, total)`` is called after each case (a progress bar).
     """
     if (base_url is None) == (app is None):
         raise CdspecError("give base_url (a live server) or app (a WSGI or ASGI application), not both")
@@ -1193,15 +1195,17 @@ def run_cases(
     if isinstance(transport, _Asgi):
         transport.start()
     polite = _Polite(transport, options)
+    todo = tuple(cases)
+    done: list[CaseResult] = []
     try:
-        results = tuple(
-            _run_case_safely(case, polite, _Symbols(run, index, environment), options)
-            for index, case in enumerate(cases)
-        )
+        for index, case in enumerate(todo):
+            done.append(_run_case_safely(case, polite, _Symbols(run, index, environment), options))
+            if progress is not None:
+                progress(index + 1, len(todo))
     finally:
         if isinstance(transport, _Asgi):
             transport.stop()
-    return Report(tuple(_scrubbed(result, environment.seen) for result in results))
+    return Report(tuple(_scrubbed(result, environment.seen) for result in done))
 
 
 def _scrubbed(result: CaseResult, secrets: Iterable[str]) -> CaseResult:

@@ -394,3 +394,12 @@ def test_cases_files_and_the_run_command(tmp_path: Any) -> None:
     err = _io.StringIO()
     assert main(["run", str(bad), "--base-url", "http://127.0.0.1:9"], out=_io.StringIO(), err=err) == 1
     assert err.getvalue().startswith(f"{bad}:1: /kind: expected one of")
+
+
+def test_progress_is_told_each_case_as_it_finishes() -> None:
+    """``run_cases(progress=)`` is called with (done, total) after each case, in order, and the report is unchanged."""
+    calls: list[tuple[int, int]] = []
+    cases = [lifecycle(), lifecycle()]
+    report = run_cases(cases, app=books_app(), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    assert report.passed == run_cases(cases, app=books_app()).passed
