@@ -260,6 +260,11 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.n is not None and args.n < 0:
         raise _UsageError("--n must not be negative")
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+    if args.explain:
+        from .cases._explain import explain
+
+        out.write(explain(task, kinds=only))
+        return 0
     made = generate_cases(task, n=args.n, seed=args.seed, kinds=only)
     text = dump_cases(made)
     if args.out is None:
@@ -393,6 +398,11 @@ def _add_cases(
     cases_cmd.add_argument("--seed", type=int, default=0, metavar="SEED", help="the same seed gives the same cases")
     cases_cmd.add_argument("--only", metavar="KINDS", help="comma-separated case kinds, e.g. lifecycle,negative")
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
+    cases_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="print what was inferred (accounts, scheme, resources, producers, lists) and what was left out, then exit",
+    )
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 

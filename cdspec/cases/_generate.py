@@ -82,6 +82,8 @@ def _relative(url: str) -> str:
 
     path = urlsplit(url).path if "://" in url else url
     return path if path.startswith("/") else "/" + path
+
+
 _WRONG_TYPE: dict[str, JSON] = {
     "string": 12345,
     "integer": "not-a-number",
@@ -280,6 +282,7 @@ class _Api:
         )
         self._check_config()
         self._producers: dict[tuple[str, str], tuple[Operation, str] | None] = {}
+        self.left_out: list[tuple[str, str, str]] = []  # (operation, case kinds, why)
         self.creators = self._creators()
         self.resources = self._resources()
         self._strategies: dict[tuple[object, ...], st.SearchStrategy[Any]] = {}
@@ -298,7 +301,7 @@ class _Api:
                 problems.append(Problem(message, file=where, pointer=pointer))
 
         for key in ("register", "login"):
-            need_op(self.auth.get(key), f"/cases/auth/{key}")
+            need_op(self.auth_config.get(key), f"/cases/auth/{key}")
         if self.roles and "login" not in self.auth:
             problems.append(Problem("roles are declared but auth has no 'login' operation", where, "/cases/auth"))
         for name, spec in self.op_settings.items():
@@ -368,7 +371,7 @@ class _Api:
         else:
             return {}
         registers = [
-            (not (_norm(op.path.rstrip("/").rsplit("/", 1)[-1]) in _REGISTER_WORDS), -len(names), op.path, op)
+            (_norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS, -len(names), op.path, op)
             for op, names in candidates
             if self.op_id(op) != auth["login"] and any(n in _IDENTITY_NAMES for n in names)
         ]
@@ -685,7 +688,9 @@ class _Api:
             if op.method != "post" or self.json_body(op) is None:
                 continue
             depth = op.path.count("/") + 1
-            items = [o for o in self.contract.operations if o.path.startswith(op.path + "/{") and o.path.count("/") == depth]
+            items = [
+                o for o in self.contract.operations if o.path.startswith(op.path + "/{") and o.path.count("/") == depth
+            ]
             if not items:
                 continue
             param = items[0].path[len(op.path) + 2 : -1]
@@ -802,7 +807,9 @@ class _Builder:
             id_field = api.id_field(register_op)
             if id_field is not None:
                 capture[f"{role}.id"] = id_field
-            self.call(register_op, f"register {role}", body=registered, auth="none", expect_success=True, capture=capture)
+            self.call(
+                register_op, f"register {role}", body=registered, auth="none", expect_success=True, capture=capture
+            )
         if login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
             login_body = {
                 "grant_type": "password",
@@ -818,7 +825,12 @@ class _Builder:
             )
             expect = [Expectation("status", {"statuses": ["200"]}, "the token endpoint answers 200")]
             self.steps.append(
-                Step(f"{len(self.steps) + 1}. log in as {role}", request, expect, {role: api.auth.get("token", "/access_token")})
+                Step(
+                    f"{len(self.steps) + 1}. log in as {role}",
+                    request,
+                    expect,
+                    {role: api.auth.get("token", "/access_token")},
+                )
             )
             return role
         found = api.json_body(login_op)
@@ -862,12 +874,11 @@ class _Builder:
         omit = {str(o) for o in api.setting(op, "omit", ())}
         fixed = {**api.setting(op, "body", {}), **(overrides or {})}
         self._usable(op, value, schema, (), name, omit, fixed)
-        for key, given in fixed.items():
-            tokens = _tokens(api, schema, str(key))
-            value = _set_in(value, tokens, given)
+        for key, setting in fixed.items():
+            value = _set_in(value, _tokens(api, schema, str(key)), setting)
         return value
 
-    def _usable(
+    def _usable(  # noqa: PLR0917  # one recursive walk, its state passed down
         self,
         op: Operation,
         value: dict[str, JSON],
@@ -947,7 +958,7 @@ class _Builder:
     def path_params(
         self, op: Operation, *, unknown: str | None = None, given: Mapping[str, JSON] | None = None
     ) -> dict[str, JSON]:
-        """Values for ``op``'s path parameters: ``given`` ones, declared ones, real things, an unknown one for ``unknown``."""
+        """Values for ``op``'s path parameters: ``given``, declared, real things, or an unknown one for ``unknown``."""
         values: dict[str, JSON] = dict(given or {})
         declared = self.api.setting(op, "path_params", {})
         for parameter in op.parameters:
@@ -1068,11 +1079,11 @@ class _Builder:
         schema = self.api.response_schema(op_response)
         if schema is None:
             return []
-        shown = {tokens: sub for tokens, sub in self.api.leaves(schema)}
+        shown = dict(self.api.leaves(schema))
         by_name: dict[str, list[tuple[str, ...]]] = {}
         for tokens in shown:
             by_name.setdefault(tokens[-1], []).append(tokens)
-        checks = []
+        checks: list[Expectation] = []
         for tokens, value in _flatten(sent):
             where = tokens if tokens in shown else None
             if where is None and len(by_name.get(tokens[-1], ())) == 1:
@@ -1166,7 +1177,11 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
         if resource.update is not None:
             change = b.body(resource.update)
             # the key may change with the update (a slug made from a new title): read it again
-            moved = api.key_pointer(resource.update, var) if api.find(api.response_schema(resource.update), frozenset({_norm(key)})) else None
+            moved = (
+                api.key_pointer(resource.update, var)
+                if api.find(api.response_schema(resource.update), frozenset({_norm(key)}))
+                else None
+            )
             b.call(
                 resource.update,
                 "update it",
@@ -1366,7 +1381,9 @@ def _placeholders(value: JSON) -> JSON:
     return value
 
 
-def _breakable(api: _Api, schema: JSON, how: str, at: tuple[str, ...] = (), depth: int = 0) -> list[tuple[tuple[str, ...], JSON]]:
+def _breakable(
+    api: _Api, schema: JSON, how: str, at: tuple[str, ...] = (), depth: int = 0
+) -> list[tuple[tuple[str, ...], JSON]]:
     """(path, bad value) pairs that make a body invalid in the way ``how`` says, at any depth.
 
     A property inside an object is broken only when the object is required
@@ -1385,7 +1402,9 @@ def _breakable(api: _Api, schema: JSON, how: str, at: tuple[str, ...] = (), dept
             out.append((path, None))
         elif how != "missing":
             bad = _WRONG_TYPE.get(kind or "", _NOTHING) if how == "type" else _out_of_range(node, kind)
-            if bad is not _NOTHING and not schema_validator(sub, document=api.document, purpose="request").is_valid(bad):
+            if bad is not _NOTHING and not schema_validator(sub, document=api.document, purpose="request").is_valid(
+                bad
+            ):
                 out.append((path, bad))
         if depth < 3 and prop in view.required and (kind == "object" or api.object_view(sub).properties):
             out.extend(_breakable(api, sub, how, path, depth + 1))
@@ -1477,7 +1496,8 @@ def _accounts(api: _Api) -> Iterator[_Template]:
     if login is not None and secret is not None:
 
         def wrong_password(b: _Builder) -> None:
-            assert login is not None and secret is not None
+            assert login is not None
+            assert secret is not None
             b.account(registered[0])
             body = _set_in(thaw(b.steps[-1].request.body), secret, "Wrong-password-123")
             b.call(
@@ -1594,15 +1614,21 @@ def _link_template(api: _Api, source: Operation, target: Operation, name: str, l
 def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     by_kind: dict[str, list[_Template]] = {kind: [] for kind in CASE_KINDS}
     for resource in api.resources:
-        if not api.skipped(resource.create, "lifecycle"):
+        reason = api.ungrounded(resource.create)
+        if reason is not None:
+            api.left_out.append((api.op_id(resource.create), "lifecycle", reason))
+        elif not api.skipped(resource.create, "lifecycle"):
             by_kind["lifecycle"].append(_lifecycle(api, resource))
             by_kind["response"].extend(_filters(api, resource))
     for template in _accounts(api):
         by_kind[template.kind].append(template)
     for op in api.contract.operations:
-        if not api.skipped(op, "response"):
+        reason = api.ungrounded(op)
+        if reason is not None:  # never a case a correct server must fail: left out, and said why
+            api.left_out.append((api.op_id(op), "response, negative", reason))
+        if reason is None and not api.skipped(op, "response"):
             by_kind["response"].append(_response(api, op))
-        if not api.skipped(op, "negative"):
+        if reason is None and not api.skipped(op, "negative"):
             for how in ("missing", "type", "range"):
                 made = _negative_body(api, op, how)
                 if made is not None:

@@ -121,26 +121,29 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
         if not path.startswith("/api/"):
-            return self._send(404, {"errors": {"path": ["not found"]}})
+            self._send(404, {"errors": {"path": ["not found"]}})
+            return
         parts = [p for p in path[5:].split("/") if p]
         with self.server.state.lock:
             literal = "_" + method.lower() + "_" + "_".join(parts)
             shaped = "_" + method.lower() + "_" + "_".join("x" if i % 2 else p for i, p in enumerate(parts))
             handler = getattr(self, literal, None) if parts == ["members", "session"] else getattr(self, shaped, None)
             if handler is None:
-                return self._send(404, {"errors": {"path": ["not found"]}})
+                self._send(404, {"errors": {"path": ["not found"]}})
+                return
             handler(parts, query)
+        return
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._route("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._route("POST")
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._route("PATCH")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._route("DELETE")
 
     # -- members -------------------------------------------------------------------------
@@ -154,14 +157,18 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         member = body.get("member") if isinstance(body, dict) else None
         if not isinstance(member, dict):
-            return self._invalid("member")
+            self._invalid("member")
+            return
         for field in ("handle", "email", "password"):
             if not isinstance(member.get(field), str) or not member[field]:
-                return self._invalid(field)
+                self._invalid(field)
+                return
         if "@" not in member["email"]:
-            return self._invalid("email")
+            self._invalid("email")
+            return
         if member["handle"] in state.members or any(m["email"] == member["email"] for m in state.members.values()):
-            return self._send(422, {"errors": {"handle": ["is taken"]}})
+            self._send(422, {"errors": {"handle": ["is taken"]}})
+            return
         state.members[member["handle"]] = {"email": member["email"], "password": member["password"], "bio": None}
         token = secrets.token_hex(16)
         state.tokens[token] = member["handle"]
@@ -172,14 +179,18 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         member = body.get("member") if isinstance(body, dict) else None
         if not isinstance(member, dict) or not isinstance(member.get("email"), str):
-            return self._invalid("email")
+            self._invalid("email")
+            return
         if not isinstance(member.get("password"), str):
-            return self._invalid("password")
+            self._invalid("password")
+            return
         handle = next((h for h, m in state.members.items() if m["email"] == member["email"]), None)
         if handle is None:
-            return self._send(401)
+            self._send(401)
+            return
         if state.members[handle]["password"] != member["password"] and self.server.mutant != "any-password":
-            return self._send(401)
+            self._send(401)
+            return
         token = secrets.token_hex(16)
         state.tokens[token] = handle
         self._send(200, self._member_out(handle, token))
@@ -187,21 +198,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _get_member(self, parts: list[str], query: dict[str, str]) -> None:
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         token = self.headers["Authorization"].split(" ", 1)[-1]
         self._send(200, self._member_out(who, token))
 
     def _get_people_x(self, parts: list[str], query: dict[str, str]) -> None:
         if parts[1] not in self.server.state.members:
-            return self._send(404)
+            self._send(404)
+            return
         self._send(200, {"person": self._person(parts[1], self._who())})
 
     def _watch(self, parts: list[str], on: bool) -> None:
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         if parts[1] not in self.server.state.members or (on and self.server.mutant == "watch-404"):
-            return self._send(404)
+            self._send(404)
+            return
         (self.server.state.watching.add if on else self.server.state.watching.discard)((who, parts[1]))
         self._send(200, {"person": self._person(parts[1], who)})
 
@@ -222,7 +237,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
         except ValueError:
-            return self._invalid("offset")
+            self._invalid("offset")
+            return
         page = boards[offset : offset + limit]
         self._send(200, {"boards": [self._board(b, self._who()) for b in page], "boardsCount": len(boards)})
 
@@ -230,21 +246,27 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         body = self._body()
         board = body.get("board") if isinstance(body, dict) else None
         if not isinstance(board, dict):
-            return self._invalid("board")
+            self._invalid("board")
+            return
         gap = self.server.mutant == "nested-gap"
         if not isinstance(board.get("title"), str) and not (gap and "title" not in board):
-            return self._invalid("title")
+            self._invalid("title")
+            return
         if not isinstance(board.get("title", ""), str) or len(board.get("title", "")) > 120:
-            return self._invalid("title")
+            self._invalid("title")
+            return
         if not isinstance(board.get("summary"), str):
-            return self._invalid("summary")
+            self._invalid("summary")
+            return
         labels = board.get("labels", [])
         if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-            return self._invalid("labels")
+            self._invalid("labels")
+            return
         title = board.get("title", "")
         slug = _slug(title, state.boards)
         state.boards[slug] = {
@@ -260,7 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _get_boards_x(self, parts: list[str], query: dict[str, str]) -> None:
         board = self.server.state.boards.get(parts[1])
         if board is None:
-            return self._send(404)
+            self._send(404)
+            return
         self._send(200, {"board": self._board(board, self._who())})
 
     def _owned(self, slug: str, *, anyone: bool = False) -> tuple[str, dict[str, Any]] | None:
@@ -286,12 +309,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         change = body.get("board") if isinstance(body, dict) else None
         if not isinstance(change, dict):
-            return self._invalid("board")
+            self._invalid("board")
+            return
         for field in ("title", "summary"):
             if field in change and not isinstance(change[field], str):
-                return self._invalid(field)
+                self._invalid(field)
+                return
         if len(change.get("title", "")) > 120:
-            return self._invalid("title")
+            self._invalid("title")
+            return
         answer = {**board, **{k: v for k, v in change.items() if k in ("title", "summary")}}
         if self.server.mutant != "lost-update":
             board.update(answer)
@@ -318,12 +344,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _pin(self, parts: list[str], on: bool) -> None:
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         board = self.server.state.boards.get(parts[1])
         if board is None:
-            return self._send(404)
+            self._send(404)
+            return
         if on and self.server.mutant == "pin-crash":
-            return self._send(500, {"errors": {"server": ["crashed"]}})
+            self._send(500, {"errors": {"server": ["crashed"]}})
+            return
         (self.server.state.pins.add if on else self.server.state.pins.discard)((who, parts[1]))
         self._send(200, {"board": self._board(board, who)})
 
@@ -337,7 +366,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _get_boards_x_notes(self, parts: list[str], query: dict[str, str]) -> None:
         if parts[1] not in self.server.state.boards:
-            return self._send(404)
+            self._send(404)
+            return
         notes = [n for n in self.server.state.notes.values() if n["board"] == parts[1]]
         self._send(200, {"notes": [self._note(n) for n in notes]})
 
@@ -347,13 +377,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _post_boards_x_notes(self, parts: list[str], query: dict[str, str]) -> None:
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         if parts[1] not in self.server.state.boards:
-            return self._send(404)
+            self._send(404)
+            return
         body = self._body()
         note = body.get("note") if isinstance(body, dict) else None
         if not isinstance(note, dict) or not isinstance(note.get("text"), str) or not 1 <= len(note["text"]) <= 500:
-            return self._invalid("text")
+            self._invalid("text")
+            return
         made = {"id": next(self.server.state.ids), "text": note["text"], "author": who, "board": parts[1]}
         self.server.state.notes[made["id"]] = made
         self._send(201, {"note": self._note(made)})
@@ -361,15 +394,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _delete_boards_x_notes_x(self, parts: list[str], query: dict[str, str]) -> None:
         who = self._who()
         if who is None:
-            return self._send(401)
+            self._send(401)
+            return
         try:
             note = self.server.state.notes.get(int(parts[3]))
         except ValueError:
             note = None
         if note is None or note["board"] != parts[1]:
-            return self._send(404)
+            self._send(404)
+            return
         if note["author"] != who:
-            return self._send(403)
+            self._send(403)
+            return
         if self.server.mutant != "note-delete-noop":
             del self.server.state.notes[note["id"]]
         self._send(204)

@@ -1,0 +1,138 @@
+"""Generated cases on a contract in the shapes real ones take (tests/pinboard), against its reference and its mutants.
+
+The Pinboard fixture has what public contracts have and the bundled
+examples lack: bodies in envelopes (``{"board": {...}}``), boards keyed by
+``slug`` and people by ``handle``, notes under boards, watch and pin
+actions, a base path (``/api``) in its servers URL, and an ``apiKey`` in
+the ``Authorization`` header whose value is ``Token <jwt>`` (said only in
+the scheme's description). Its task file declares nothing under ``cases:``.
+The reference runs as a real HTTP server once for the module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import cdspec
+from cdspec.cases import generate_cases
+from cdspec.cases.model import Case
+from cdspec.load import dump_cases
+from cdspec.run import Report, run_cases
+
+from .pinboard.server import MUTANTS, PinboardServer, serve
+
+TASK = Path(__file__).resolve().parent / "pinboard" / "task.yaml"
+SEEDS = (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PinboardServer]:
+    running = serve()
+    try:
+        yield running
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
+@pytest.fixture(scope="module")
+def task() -> cdspec.Task:
+    return cdspec.load_task(TASK)
+
+
+def _url(server: PinboardServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _reached(cases: tuple[Case, ...], report: Report) -> set[str]:
+    """Operations called by a step that expects success and whose every assertion passed."""
+    outcome: dict[tuple[str, str], bool] = {}
+    for result in report.assertions:
+        key = (result.case_id, result.step)
+        outcome[key] = outcome.get(key, True) and result.passed
+    reached = set()
+    for case in cases:
+        for step in case.steps:
+            statuses = [s for e in step.expect if e.kind == "status" for s in e.args["statuses"]]
+            if statuses and all(s.startswith("2") for s in statuses) and outcome.get((case.id, step.name)):
+                reached.add(str(step.request.operation))
+    return reached
+
+
+def _failures(report: Report) -> str:
+    return "\n".join(f"{f.case_id} / {f.step} / {f.kind}: {f.reason}" for f in report.failures()[:10])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_assertion_passes_and_every_operation_is_reached(
+    server: PinboardServer, task: cdspec.Task, seed: int
+) -> None:
+    """With nothing declared, a correct server passes every assertion and every operation succeeds somewhere."""
+    server.mutant = ""
+    cases = generate_cases(task, seed=seed)
+    report = run_cases(cases, base_url=_url(server))
+    assert report.total > 300
+    assert report.pass_rate == 1.0, _failures(report)
+    operations = {op.operation_id for op in task.contract.operations}
+    assert _reached(cases, report) == operations
+
+
+def test_the_inferred_pieces(task: cdspec.Task) -> None:
+    """Accounts, the Token format, the slug key through the envelope, the handle from the register response."""
+    cases = {case.id.rsplit("-", 1)[0]: case for case in generate_cases(task, seed=0)}
+    lifecycle = cases["lifecycle-boards"]
+    assert [s.request.operation for s in lifecycle.steps][:3] == ["join", "openSession", "createBoard"]
+    assert lifecycle.steps[1].capture == {"user": "/member/token"}
+    create = lifecycle.steps[2]
+    assert dict(create.request.scheme) == {"in": "header", "name": "Authorization", "format": "Token {token}"}
+    assert create.capture == {"slug": "/board/slug"}
+    assert lifecycle.base_path == "/api"
+    register, login = lifecycle.steps[0].request.body, lifecycle.steps[1].request.body
+    assert register["member"]["email"] == login["member"]["email"] == {"$var": "user.email"}
+    assert register["member"]["password"] == login["member"]["password"] == {"$var": "user.password"}
+    watch = cases["response-watchPerson"]
+    assert watch.steps[-2].request.operation == "join"
+    assert watch.steps[-2].capture == {"handle": "/member/handle"}
+    invalid = cases["security-createBoard.invalid"].steps[-1].request
+    assert invalid.auth == "invalid"
+    assert invalid.scheme["format"] == "Token {token}"
+    missing = [s.name for s in cases["negative-createBoard.missing"].steps if "without" in s.name]
+    assert any("'board/title'" in name for name in missing)
+    assert any("'board'" in name for name in missing)
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_every_seeded_bug_is_caught(server: PinboardServer, task: cdspec.Task, mutant: str) -> None:
+    """Each seeded bug fails at least one assertion of the default cases (seed 0)."""
+    server.mutant = mutant
+    try:
+        report = run_cases(generate_cases(task, seed=0), base_url=_url(server))
+    finally:
+        server.mutant = ""
+    assert report.failures(), f"{mutant} ({MUTANTS[mutant]}) was not caught"
+
+
+def test_a_base_url_path_wins_over_the_contract_base_path(server: PinboardServer, task: cdspec.Task) -> None:
+    """Cases request under /api by default; a --base-url with its own path is used as given."""
+    cases = [c for c in generate_cases(task, seed=0) if c.id.startswith("response-listLabels")]
+    assert run_cases(cases, base_url=_url(server)).pass_rate == 1.0
+    assert run_cases(cases, base_url=_url(server) + "/api").pass_rate == 1.0
+    assert run_cases(cases, base_url=_url(server) + "/elsewhere").pass_rate < 1.0
+
+
+def test_the_same_cases_in_another_process(task: cdspec.Task) -> None:
+    """Byte-identical cases for a seed in a fresh interpreter with another hash seed."""
+    here = dump_cases(generate_cases(task, seed=1))
+    code = (
+        "import sys, cdspec; from cdspec.cases import generate_cases; from cdspec.load import dump_cases; "
+        f"sys.stdout.write(dump_cases(generate_cases(cdspec.load_task({str(TASK)!r}), seed=1)))"
+    )
+    there = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "7"}
+    ).stdout
+    assert there == here
