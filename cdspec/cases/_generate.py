@@ -900,6 +900,9 @@ class _Builder:
             node = api.resolve(sub)
             kind = api.scalar_type(sub)
             norm = _norm(prop)
+            if prop not in value and not norm.endswith("id") and isinstance(node, Mapping) and not node.get("readOnly"):
+                # optional properties are sent too: servers often need what the contract leaves optional
+                value[prop] = self.draw(api.values(sub))
             if isinstance(value.get(prop), dict) and (kind == "object" or api.object_view(sub).properties):
                 self._usable(op, value[prop], sub, (*at, prop), name, omit, fixed)
                 continue
@@ -1174,6 +1177,28 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
                 )
 
         listed("contains", "find it in the list", "the list contains the new item")
+        scoped = [p for p in resource.listing.parameters if p.location == "path"] if resource.listing else []
+        if resource.listing is not None and scoped:  # a sub-resource: another parent's list does not have it
+            parent = scoped[-1].name
+            made = api.producer(resource.listing, parent)
+            if made is not None:
+                b.call(
+                    made[0],
+                    f"create another {parent}",
+                    path_params=b.path_params(made[0]),
+                    body=b.body(made[0]),
+                    expect_success=True,
+                    capture={f"other.{parent}": made[1]},
+                )
+                pages = api.pages(resource.listing)
+                b.call(
+                    resource.listing,
+                    f"the other {parent}'s list",
+                    path_params=_for(resource.listing, {**item, parent: {"$var": f"other.{parent}"}}),
+                    expect_success=True,
+                    pages=pages,
+                    extra=[_listing("not_contains", pages, match, f"another {parent}'s list does not have it")],
+                )
         if resource.update is not None:
             change = b.body(resource.update)
             # the key may change with the update (a slug made from a new title): read it again
@@ -1611,6 +1636,93 @@ def _link_template(api: _Api, source: Operation, target: Operation, name: str, l
     return _Template("scenario", key, f"{api.op_id(source)} then {api.op_id(target)} (link {name})", build)
 
 
+def _persisted(api: _Api, op: Operation) -> _Template | None:
+    """An update of a thing with no id of its own (``PUT /user``): the change is read back with the ``GET`` beside it."""
+    read = next((o for o in api.contract.operations if o.method == "get" and o.path == op.path), None)
+    if op.method not in ("put", "patch") or read is None or api.json_body(op) is None:
+        return None
+    if any(op in (r.update,) for r in api.resources) or api.response_schema(read) is None:
+        return None
+    token = api.auth.get("token", "")
+    renews = token.startswith("/") and api.find(api.response_schema(op), frozenset({_norm(token.rsplit("/", 1)[-1])}))
+
+    def build(b: _Builder) -> None:
+        role = api.role_of(op)
+        auth = b.account(role)
+        path_params = b.path_params(op)
+        change = b.body(op)
+        b.call(
+            op,
+            f"update with {api.op_id(op)}",
+            path_params=path_params,
+            body=change,
+            auth=auth,
+            expect_success=True,
+            extra=b.equal_fields(op, change, "the update is answered"),
+            capture={auth: token} if renews and auth != "none" else None,  # a new token may replace the old one
+        )
+        b.call(
+            read,
+            f"read it back with {api.op_id(read)}",
+            path_params=_for(read, path_params),
+            auth=auth if read.security or auth != "none" else None,
+            expect_success=True,
+            extra=b.equal_fields(read, change, "the update persisted"),
+        )
+
+    return _Template("lifecycle", f"{api.op_id(op)}.persisted", f"{api.op_id(op)}: the update is read back", build)
+
+
+def _action(api: _Api, op: Operation) -> _Template | None:
+    """An action on a thing (``POST /profiles/{username}/follow``): the thing read afterwards shows its effect.
+
+    The action's response and the thing's read share booleans and counts
+    (``following``, ``favorited``, ``favoritesCount``); after the action, the
+    read (as the same account) shows the values the action answered.
+    """
+    if op.method not in ("post", "delete", "put") or not op.path.rstrip("/").count("/") or op.path.endswith("}"):
+        return None
+    parent = op.path.rstrip("/").rsplit("/", 1)[0]
+    read = next((o for o in api.contract.operations if o.method == "get" and o.path == parent), None)
+    if read is None or not parent.endswith("}") or api.json_body(op) is not None:
+        return None
+    acted, shown = api.response_schema(op), api.response_schema(read)
+    if acted is None or shown is None:
+        return None
+    shown_leaves = {tokens: sub for tokens, sub in api.leaves(shown)}
+    state = [
+        "/" + "/".join(escape_pointer(t) for t in tokens)
+        for tokens, sub in api.leaves(acted)
+        if api.scalar_type(sub) in ("boolean", "integer") and tokens in shown_leaves and len(tokens) <= 2
+    ]
+    if not state:
+        return None
+
+    def build(b: _Builder) -> None:
+        auth = b.account(api.role_of(op))
+        path_params = b.path_params(op)
+        capture = {f"after.{i}": pointer for i, pointer in enumerate(state)}
+        undo = next((o for o in api.contract.operations if o.method == "post" and o.path == op.path), None)
+        if op.method == "delete" and undo is not None:  # undoing needs something done first
+            b.call(undo, f"call {api.op_id(undo)} first", path_params=path_params, auth=auth, expect_success=True)
+        b.call(op, f"call {api.op_id(op)}", path_params=path_params, auth=auth, expect_success=True, capture=capture)
+        b.call(
+            read,
+            f"read it with {api.op_id(read)}, as the same account",
+            path_params=_for(read, path_params),
+            auth=auth,
+            expect_success=True,
+            extra=[
+                Expectation(
+                    "equals", {"pointer": pointer, "value": {"$var": f"after.{i}"}}, f"{pointer} shows the action"
+                )
+                for i, pointer in enumerate(state)
+            ],
+        )
+
+    return _Template("scenario", f"{api.op_id(op)}.effect", f"{api.op_id(op)}: the effect is read back", build)
+
+
 def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     by_kind: dict[str, list[_Template]] = {kind: [] for kind in CASE_KINDS}
     for resource in api.resources:
@@ -1628,6 +1740,14 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
             api.left_out.append((api.op_id(op), "response, negative", reason))
         if reason is None and not api.skipped(op, "response"):
             by_kind["response"].append(_response(api, op))
+        if reason is None and not api.skipped(op, "lifecycle"):
+            made = _persisted(api, op)
+            if made is not None:
+                by_kind["lifecycle"].append(made)
+        if reason is None and not api.skipped(op, "scenario"):
+            made = _action(api, op)
+            if made is not None:
+                by_kind["scenario"].append(made)
         if reason is None and not api.skipped(op, "negative"):
             for how in ("missing", "type", "range"):
                 made = _negative_body(api, op, how)

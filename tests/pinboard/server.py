@@ -30,6 +30,9 @@ MUTANTS = {
     "watch-404": "watching a person answers 404",
     "pin-crash": "pinning a board fails with 500",
     "list-skips-newest": "the board list leaves the newest board out",
+    "unwatch-noop": "unwatching answers watching=false and keeps watching",
+    "notes-unscoped": "a board's notes list has every board's notes",
+    "bio-dropped": "an edit of the member answers the bio and does not keep it",
 }
 
 
@@ -140,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._route("POST")
 
+    def do_PUT(self) -> None:
+        self._route("PUT")
+
     def do_PATCH(self) -> None:
         self._route("PATCH")
 
@@ -203,6 +209,27 @@ class _Handler(BaseHTTPRequestHandler):
         token = self.headers["Authorization"].split(" ", 1)[-1]
         self._send(200, self._member_out(who, token))
 
+    def _put_member(self, parts: list[str], query: dict[str, str]) -> None:
+        who = self._who()
+        if who is None:
+            self._send(401)
+            return
+        body = self._body()
+        change = body.get("member") if isinstance(body, dict) else None
+        if not isinstance(change, dict):
+            self._invalid("member")
+            return
+        if "bio" in change and (not isinstance(change["bio"], str) or len(change["bio"]) > 280):
+            self._invalid("bio")
+            return
+        member = self.server.state.members[who]
+        answer = self._member_out(who, self.headers["Authorization"].split(" ", 1)[-1])
+        if "bio" in change:
+            answer["member"]["bio"] = change["bio"]
+            if self.server.mutant != "bio-dropped":
+                member["bio"] = change["bio"]
+        self._send(200, answer)
+
     def _get_people_x(self, parts: list[str], query: dict[str, str]) -> None:
         if parts[1] not in self.server.state.members:
             self._send(404)
@@ -217,8 +244,12 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[1] not in self.server.state.members or (on and self.server.mutant == "watch-404"):
             self._send(404)
             return
-        (self.server.state.watching.add if on else self.server.state.watching.discard)((who, parts[1]))
-        self._send(200, {"person": self._person(parts[1], who)})
+        if on or self.server.mutant != "unwatch-noop":
+            (self.server.state.watching.add if on else self.server.state.watching.discard)((who, parts[1]))
+        person = self._person(parts[1], who)
+        if not on:
+            person["watching"] = False
+        self._send(200, {"person": person})
 
     def _post_people_x_watch(self, parts: list[str], query: dict[str, str]) -> None:
         self._watch(parts, True)
@@ -368,7 +399,8 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[1] not in self.server.state.boards:
             self._send(404)
             return
-        notes = [n for n in self.server.state.notes.values() if n["board"] == parts[1]]
+        unscoped = self.server.mutant == "notes-unscoped"
+        notes = [n for n in self.server.state.notes.values() if n["board"] == parts[1] or unscoped]
         self._send(200, {"notes": [self._note(n) for n in notes]})
 
     def _note(self, note: dict[str, Any]) -> dict[str, Any]:
