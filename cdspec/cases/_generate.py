@@ -1348,9 +1348,15 @@ def _response(api: _Api, op: Operation) -> _Template:
             registered = [role for role, spec in api.roles.items() if "login" not in spec]
             b.account(registered[0] if registered else api.default_role)
             return
+        undo = next((o for o in api.contract.operations if o.method == "post" and o.path == op.path), None)
+        path_params = b.path_params(op)
+        if op.method == "delete" and undo is not None and _is_action(op.path):
+            # an undo (unfollow, unfavorite) needs its do first, on the same thing
+            b.call(undo, f"call {api.op_id(undo)} first", path_params=path_params, expect_success=True)
         b.call(
             op,
             f"call {api.op_id(op)}",
+            path_params=path_params,
             query=b.query(op),
             body=b.body(op),
             expect_success=True,
@@ -1636,8 +1642,14 @@ def _link_template(api: _Api, source: Operation, target: Operation, name: str, l
     return _Template("scenario", key, f"{api.op_id(source)} then {api.op_id(target)} (link {name})", build)
 
 
+def _is_action(path: str) -> bool:
+    """``/articles/{slug}/favorite``: a word after an item's parameter."""
+    segments = [s for s in path.split("/") if s]
+    return len(segments) >= 2 and not segments[-1].startswith("{") and segments[-2].startswith("{")
+
+
 def _persisted(api: _Api, op: Operation) -> _Template | None:
-    """An update of a thing with no id of its own (``PUT /user``): the change is read back with the ``GET`` beside it."""
+    """An update of a thing with no id of its own (``PUT /user``): read back by the ``GET`` beside it."""
     read = next((o for o in api.contract.operations if o.method == "get" and o.path == op.path), None)
     if op.method not in ("put", "patch") or read is None or api.json_body(op) is None:
         return None
@@ -1680,7 +1692,7 @@ def _action(api: _Api, op: Operation) -> _Template | None:
     (``following``, ``favorited``, ``favoritesCount``); after the action, the
     read (as the same account) shows the values the action answered.
     """
-    if op.method not in ("post", "delete", "put") or not op.path.rstrip("/").count("/") or op.path.endswith("}"):
+    if op.method not in ("post", "delete", "put") or not _is_action(op.path):
         return None
     parent = op.path.rstrip("/").rsplit("/", 1)[0]
     read = next((o for o in api.contract.operations if o.method == "get" and o.path == parent), None)
@@ -1689,7 +1701,7 @@ def _action(api: _Api, op: Operation) -> _Template | None:
     acted, shown = api.response_schema(op), api.response_schema(read)
     if acted is None or shown is None:
         return None
-    shown_leaves = {tokens: sub for tokens, sub in api.leaves(shown)}
+    shown_leaves = dict(api.leaves(shown))
     state = [
         "/" + "/".join(escape_pointer(t) for t in tokens)
         for tokens, sub in api.leaves(acted)
@@ -1703,7 +1715,7 @@ def _action(api: _Api, op: Operation) -> _Template | None:
         path_params = b.path_params(op)
         capture = {f"after.{i}": pointer for i, pointer in enumerate(state)}
         undo = next((o for o in api.contract.operations if o.method == "post" and o.path == op.path), None)
-        if op.method == "delete" and undo is not None:  # undoing needs something done first
+        if op.method == "delete" and undo is not None and _is_action(op.path):  # an undo needs its do first
             b.call(undo, f"call {api.op_id(undo)} first", path_params=path_params, auth=auth, expect_success=True)
         b.call(op, f"call {api.op_id(op)}", path_params=path_params, auth=auth, expect_success=True, capture=capture)
         b.call(
