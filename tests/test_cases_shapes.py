@@ -96,8 +96,10 @@ def test_the_inferred_pieces(task: cdspec.Task) -> None:
     assert register["member"]["email"] == login["member"]["email"] == {"$var": "user.email"}
     assert register["member"]["password"] == login["member"]["password"] == {"$var": "user.password"}
     watch = cases["response-watchPerson"]
-    assert watch.steps[-2].request.operation == "join"
-    assert watch.steps[-2].capture == {"handle": "/member/handle"}
+    producer = next(step for step in watch.steps if "handle" in step.capture)
+    assert producer.request.operation == "join"
+    assert producer.capture == {"handle": "/member/handle"}
+    assert watch.steps[-1].request.path_params == {"handle": {"$var": "handle"}}
     invalid = cases["security-createBoard.invalid"].steps[-1].request
     assert invalid.auth == "invalid"
     assert invalid.scheme["format"] == "Token {token}"
@@ -109,6 +111,7 @@ def test_the_inferred_pieces(task: cdspec.Task) -> None:
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_every_seeded_bug_is_caught(server: PinboardServer, task: cdspec.Task, mutant: str) -> None:
     """Each seeded bug fails at least one assertion of the default cases (seed 0)."""
+    assert len(MUTANTS) == 17
     server.mutant = mutant
     try:
         report = run_cases(generate_cases(task, seed=0), base_url=_url(server))
