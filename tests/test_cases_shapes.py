@@ -11,6 +11,7 @@ The reference runs as a real HTTP server once for the module.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import cdspec
+from cdspec import cli
 from cdspec.cases import generate_cases
 from cdspec.cases.model import Case
 from cdspec.load import dump_cases
@@ -139,3 +141,44 @@ def test_the_same_cases_in_another_process(task: cdspec.Task) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "7"}
     ).stdout
     assert there == here
+
+
+UNGROUNDED = """
+id: widgets
+title: Widgets
+goal: A contract with one thing nothing makes.
+target: {language: python, framework: fastapi}
+contract:
+  openapi: 3.0.3
+  info: {title: Widgets, version: "1"}
+  paths:
+    /widgets/{serial}:
+      get:
+        operationId: getWidget
+        parameters: [{name: serial, in: path, required: true, schema: {type: string}}]
+        responses:
+          "200": {description: A widget, content: {application/json: {schema: {type: object}}}}
+          "404": {description: None such}
+    /health:
+      get:
+        operationId: health
+        responses: {"200": {description: Up}}
+"""
+
+
+def test_an_operation_whose_parameter_nothing_makes_gets_no_case_and_is_explained() -> None:
+    """No request with a made-up serial is emitted (a correct server would answer 404); --explain says why and how."""
+    task = cdspec.parse_task(UNGROUNDED)
+    ids = [case.id for case in generate_cases(task, seed=0)]
+    assert not any("getWidget" in case_id for case_id in ids)
+    assert any("health" in case_id for case_id in ids)
+    out = io.StringIO()
+    assert cli.main(["cases", "--explain", str(TASK)], out=out, err=io.StringIO()) == 0
+    assert "producer {handle} of /people/{handle}: join at /member/handle" in out.getvalue()
+    from cdspec.cases._explain import explain
+
+    text = explain(task)
+    assert (
+        "left out getWidget (response, negative): nothing in the contract makes a serial for /widgets/{serial}" in text
+    )
+    assert "path_params" in text
