@@ -1154,14 +1154,13 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
             capture={var: resource.pointer},
         )
         item = {**path_params, var: {"$var": var}}
-        if resource.read is not None:
-            b.call(
-                resource.read,
-                "read it back",
-                path_params=_for(resource.read, item),
-                expect_success=True,
-                extra=b.equal_fields(resource.read, body, "read back equals what was sent"),
-            )
+
+        def read_back(name: str, sent: JSON, what: str) -> None:
+            if resource.read is not None:
+                extra = b.equal_fields(resource.read, sent, what)
+                b.call(resource.read, name, path_params=_for(resource.read, item), expect_success=True, extra=extra)
+
+        read_back("read it back", body, "read back equals what was sent")
         match = {key: {"$var": var}}
 
         def listed(kind: str, name: str, text: str) -> None:
@@ -1216,14 +1215,7 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
                 extra=b.equal_fields(resource.update, change, "the update is answered"),
                 capture={var: moved} if moved else None,
             )
-            if resource.read is not None:
-                b.call(
-                    resource.read,
-                    "read the update back",
-                    path_params=_for(resource.read, item),
-                    expect_success=True,
-                    extra=b.equal_fields(resource.read, _merged(body, change), "the update persisted"),
-                )
+            read_back("read the update back", _merged(body, change), "the update persisted")
         if resource.delete is not None:
             b.call(resource.delete, "delete it", path_params=_for(resource.delete, item), expect_success=True)
             if resource.read is not None:
