@@ -1487,10 +1487,12 @@ def _security(api: _Api, op: Operation, how: str) -> _Template | None:
         wanted = ["403"]
 
     def build(b: _Builder) -> None:
-        # A missing or wrong credential is refused before anything is looked up;
-        # the wrong role is tried on real things, made with the right roles. A
-        # wrong token is sent in the operation's own scheme: the token is tested.
-        path_params = b.path_params(op) if how == "role" else b.unknown_path_params(op)
+        # Tried on real things (made with the right roles) whenever a valid request
+        # can be made, since a server may look the thing up before the credential;
+        # otherwise on unknown ones. A wrong token is sent in the operation's own
+        # scheme: the token is tested, not the scheme.
+        real = how == "role" or (not api.skipped(op, "response") and api.ungrounded(op) is None)
+        path_params = b.path_params(op) if real else b.unknown_path_params(op)
         body = b.body(op)
         auth = b.account(default) if how == "role" else how
         b.call(
@@ -1729,6 +1731,7 @@ def _action(api: _Api, op: Operation) -> _Template | None:
 
 def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     by_kind: dict[str, list[_Template]] = {kind: [] for kind in CASE_KINDS}
+    effects: list[_Template] = []  # after the declared scenarios and the links
     for resource in api.resources:
         reason = api.ungrounded(resource.create)
         if reason is not None:
@@ -1751,7 +1754,7 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
         if reason is None and not api.skipped(op, "scenario"):
             made = _action(api, op)
             if made is not None:
-                by_kind["scenario"].append(made)
+                effects.append(made)
         if reason is None and not api.skipped(op, "negative"):
             for how in ("missing", "type", "range"):
                 made = _negative_body(api, op, how)
@@ -1768,6 +1771,7 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     for index, scenario in enumerate(api.config.get("scenarios", ())):
         by_kind["scenario"].append(_scenario(api, index, scenario))
     by_kind["scenario"].extend(_links(api))
+    by_kind["scenario"].extend(effects)
     unknown_kinds = sorted(set(kinds) - set(CASE_KINDS))
     if unknown_kinds:
         raise CdspecError(f"unknown case kind {unknown_kinds[0]!r} (known: {', '.join(CASE_KINDS)})")
