@@ -1376,6 +1376,10 @@ def _negative_body(api: _Api, op: Operation, how: str) -> _Template | None:
         for tokens, broken in candidates:  # one step per property, the others valid, with valid credentials
             if not _has(valid, tokens[:-1]):
                 continue
+            if op.method in ("put", "patch") and b.made:
+                # a server that accepts a bad update may change the thing (a new slug): a fresh one per step
+                b.made.clear()
+                path_params = b.path_params(op)
             label = "/".join(tokens)
             if how == "missing":
                 body = _without(valid, tokens)
