@@ -182,3 +182,15 @@ def test_an_operation_whose_parameter_nothing_makes_gets_no_case_and_is_explaine
         "left out getWidget (response, negative): nothing in the contract makes a serial for /widgets/{serial}" in text
     )
     assert "path_params" in text
+
+
+def test_a_declared_format_overrides_the_description_and_the_rest_is_still_inferred(tmp_path: Path) -> None:
+    """``cases: {auth: {format: ...}}`` changes only the header's value; accounts are still inferred."""
+    (tmp_path / "openapi.yaml").write_text((TASK.parent / "openapi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    text = TASK.read_text(encoding="utf-8").replace("$schema: ../../schemas/task.schema.json\n", "")
+    declared = tmp_path / "task.yaml"
+    declared.write_text(text + "cases:\n  auth: {format: 'JWT {token}'}\n", encoding="utf-8")
+    cases = generate_cases(cdspec.load_task(declared), seed=0, kinds=["lifecycle"])
+    create = next(step for step in cases[0].steps if step.request.operation == "createBoard")
+    assert dict(create.request.scheme) == {"in": "header", "name": "Authorization", "format": "JWT {token}"}
+    assert cases[0].steps[1].request.operation == "openSession"
