@@ -342,6 +342,11 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out is not None:
         check_output(args.out, force=args.force, inputs=[args.task])
     task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+    if args.explain:
+        from .cases._explain import explain
+
+        out.write(explain(task, kinds=only))
+        return 0
     with _hypothesis_home(), _counter(args, err, "cases") as step:
         made = generate_cases(task, n=args.n, seed=args.seed, kinds=only, progress=step)
     text = dump_cases(made)
@@ -557,6 +562,11 @@ def _add_cases(
     cases_cmd.add_argument("--out", metavar="FILE", help="write the cases here (default: stdout)")
     cases_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
     cases_cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    cases_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="print what was inferred (accounts, scheme, resources, producers, lists) and what was left out, then exit",
+    )
     common(cases_cmd)
     cases_cmd.set_defaults(run=_cases)
 

@@ -18,6 +18,7 @@ patterns with a time bound (:mod:`cdspec._bounded`).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime
 import email.utils
@@ -200,6 +201,7 @@ class _Response:
     status: int
     headers: FrozenDict  # lower-case names
     body: bytes
+    set_cookies: tuple[str, ...] = ()  # every Set-Cookie header (the headers keep one)
 
 
 class _TransportError(Exception):
@@ -247,7 +249,8 @@ class _Http:
             if watchdog.expired:
                 raise TimeoutError
             headers_out = FrozenDict((k.lower(), v) for k, v in response.getheaders())
-            return _Response(response.status, headers_out, b"".join(chunks))
+            cookies = tuple(v for k, v in response.getheaders() if k.lower() == "set-cookie")
+            return _Response(response.status, headers_out, b"".join(chunks), cookies)
         except _TransportError:
             raise
         except Exception as exc:
@@ -359,7 +362,10 @@ class _Wsgi:
             raise _TransportError("the application never called start_response")
         try:
             status = int(str(started[0]).split(" ", 1)[0])
-            return _Response(status, FrozenDict((str(k).lower(), str(v)) for k, v in started[1]), b"".join(chunks))
+            cookies = tuple(str(v) for k, v in started[1] if str(k).lower() == "set-cookie")
+            return _Response(
+                status, FrozenDict((str(k).lower(), str(v)) for k, v in started[1]), b"".join(chunks), cookies
+            )
         except (TypeError, ValueError) as exc:
             raise _TransportError(f"the application sent an invalid response ({type(exc).__name__}: {exc})") from None
 
@@ -464,10 +470,10 @@ class _Asgi:
         if "status" not in start:
             raise _TransportError("the application sent no response")
         try:
-            response_headers = FrozenDict(
-                (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1")) for k, v in start.get("headers", [])
-            )
-            return _Response(int(start["status"]), response_headers, b"".join(chunks))
+            pairs = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in start.get("headers", [])]
+            response_headers = FrozenDict((k.lower(), v) for k, v in pairs)
+            cookies = tuple(v for k, v in pairs if k.lower() == "set-cookie")
+            return _Response(int(start["status"]), response_headers, b"".join(chunks), cookies)
         except (TypeError, ValueError) as exc:
             raise _TransportError(f"the application sent an invalid response ({type(exc).__name__}: {exc})") from None
 
@@ -644,17 +650,56 @@ def _target(step: Step, symbols: _Symbols) -> tuple[str, dict[str, str], bytes |
         pairs.extend((name, _query_text(v)) for v in (value if isinstance(value, list) else [value]))
     target = path + ("?" + urlencode(pairs) if pairs else "")
     headers = {k: str(v) for k, v in symbols.resolve(thaw(request.headers)).items()}
-    if request.auth == "invalid":
-        headers["Authorization"] = "Bearer invalid-" + secrets.token_hex(8)
-    elif request.auth != "none":
-        if request.auth not in symbols.vars:
-            raise _Missing(f"variable {request.auth!r} (the credentials) was not captured")
-        headers["Authorization"] = f"Bearer {symbols.vars[request.auth]}"
+    if request.auth != "none":
+        credential = _credential(request.auth, request.scheme, symbols)
+        target = _send_credential(credential, request.scheme, target, headers)
     body = None
     if request.has_body:
         headers.setdefault("Content-Type", request.content_type or "application/json")
-        body = json.dumps(symbols.resolve(thaw(request.body)), ensure_ascii=False).encode("utf-8")
+        resolved = symbols.resolve(thaw(request.body))
+        if (request.content_type or "").startswith("application/x-www-form-urlencoded") and isinstance(resolved, dict):
+            body = urlencode([(k, _query_text(v)) for k, v in resolved.items()]).encode("utf-8")
+        else:
+            body = json.dumps(resolved, ensure_ascii=False).encode("utf-8")
     return target, headers, body
+
+
+def _credential(auth: str, scheme: Mapping[str, Any], symbols: _Symbols) -> str:
+    """The credential ``auth`` names: a captured token, or a wrong one of the same shape for ``invalid``.
+
+    For ``basic`` the variables ``<auth>.username`` and ``<auth>.password``
+    hold the account, and the credential is their base64 pair.
+    """
+    if scheme.get("type") == "basic":
+        if auth == "invalid":
+            pair = f"invalid-{secrets.token_hex(4)}:wrong-{secrets.token_hex(8)}"
+        else:
+            names = (f"{auth}.username", f"{auth}.password")
+            missing = [name for name in names if name not in symbols.vars]
+            if missing:
+                raise _Missing(f"variable {missing[0]!r} (the credentials) was not captured")
+            pair = f"{symbols.vars[names[0]]}:{symbols.vars[names[1]]}"
+        return base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    if auth == "invalid":
+        return "invalid-" + secrets.token_hex(16)
+    if auth not in symbols.vars:
+        raise _Missing(f"variable {auth!r} (the credentials) was not captured")
+    return str(symbols.vars[auth])
+
+
+def _send_credential(credential: str, scheme: Mapping[str, Any], target: str, headers: dict[str, str]) -> str:
+    """Put the credential where the request's security scheme says (default: ``Authorization: Bearer``)."""
+    where = str(scheme.get("in", "header"))
+    name = str(scheme.get("name", "Authorization"))
+    if scheme.get("type") == "basic":
+        headers["Authorization"] = f"Basic {credential}"
+    elif where == "query":
+        target += ("&" if "?" in target else "?") + urlencode([(name, credential)])
+    elif where == "cookie":
+        headers["Cookie"] = f"{name}={credential}"
+    else:
+        headers[name] = str(scheme.get("format", "Bearer {token}")).replace("{token}", credential)
+    return target
 
 
 # --------------------------------------------------------------------------- checking
@@ -761,7 +806,10 @@ def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> 
         return False, None, f"nothing to compare with: {missing}"
     if not isinstance(value, list):
         return False, _short(value), f"{pointer or '/'} is not an array"
-    found = any(isinstance(item, Mapping) and all(item.get(k) == v for k, v in match.items()) for item in value)
+    if isinstance(match, Mapping):
+        found = any(isinstance(item, Mapping) and all(item.get(k) == v for k, v in match.items()) for item in value)
+    else:  # a scalar: an item equal to it
+        found = match in value
     if kind == "contains":
         return found, len(value), "" if found else f"no item of {pointer or '/'} has {match}"
     return not found, len(value), "" if not found else f"an item of {pointer or '/'} still has {match}"
@@ -775,12 +823,32 @@ def _capture(step: Step, response: _Response, symbols: _Symbols) -> None:
             if header is not None:
                 symbols.vars[name] = header
             continue
+        if str(where).startswith("cookie:"):
+            cookie = _set_cookie(response, str(where)[7:])
+            if cookie is not None:
+                symbols.vars[name] = cookie
+            continue
         try:
             if body is None:
                 body = _json_body(response)
             symbols.vars[name] = resolve_pointer(body, str(where))
         except (_NotJson, KeyError):
             continue
+
+
+def _set_cookie(response: _Response, name: str) -> str | None:
+    """The value a response's ``Set-Cookie`` gives cookie ``name`` (``None`` when it sets none)."""
+    from http.cookies import CookieError, SimpleCookie
+
+    for header in response.set_cookies:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        if name in jar:
+            return jar[name].value
+    return None
 
 
 MAX_PAGES = 200
@@ -871,6 +939,8 @@ class _Polite:
         self.transport = transport
         self.options = options
         self.last = -math.inf
+        self.prefix: str = getattr(transport, "prefix", "")
+        """The path of ``--base-url`` (HTTP only): when there is one, it replaces the contract's base path."""
 
     def _wait_turn(self) -> None:
         pause = self.last + self.options.pace - time.monotonic()
@@ -1047,6 +1117,8 @@ def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Optio
             continue
         try:
             target, headers, body = _target(step, symbols)
+            if not getattr(transport, "prefix", ""):  # a --base-url path wins over the contract's
+                target = case.base_path + target
         except _Missing as missing:
             fail_all(step, str(missing) if isinstance(missing, _Invalid) else f"{missing} (did an earlier step fail?)")
             continue

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS, HypothesisProvider
 
 from cdspec._frozen import JSON, thaw
-from cdspec._source import escape_pointer
+from cdspec._source import escape_pointer, pointer_tokens
 from cdspec.contract import Contract, Operation, Parameter
 from cdspec.errors import CdspecError, LoadError, Problem
 from cdspec.model import Task
@@ -62,6 +62,28 @@ _PAGE_PARAMS = (("page", ("pageSize", "page_size", "per_page", "perPage", "size"
 _OFFSET_PARAMS = (("offset", ("limit", "pageSize", "page_size", "size")),)
 _ITEMS_NAMES = ("items", "data", "results", "content", "records")
 _UNKNOWN_INT = 999_999_999
+_TOKEN_NAMES = frozenset({"token", "accesstoken", "jwt", "idtoken", "authtoken", "sessiontoken", "apikey"})
+_LOGIN_WORDS = frozenset({"login", "signin", "token", "tokens", "session", "sessions", "auth", "authenticate"})
+_REGISTER_WORDS = frozenset({"register", "signup", "users", "accounts", "members"})
+_IDENTITY_NAMES = frozenset({"email", "username", "emailaddress", "login", "handle", "name"})
+_USERNAME_NAMES = frozenset({"username", "handle", "login", "nickname", "screenname", "userid"})
+_FORMAT_HINT = re.compile(r"\b(Token|Bearer|JWT|Key|ApiKey)[ \t]+(?:[<{\[]|x{3}|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
+
+
+def _format_from(description: str) -> str | None:
+    """``"Token {token}"`` when a scheme's description shows its value as ``Token xxxxx.yyyy.zzzz``."""
+    match = _FORMAT_HINT.search(description)
+    return f"{match.group(1)} {{token}}" if match else None
+
+
+def _relative(url: str) -> str:
+    """The path of a URL (``https://host/api/token`` -> ``/api/token``), or the URL itself."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path if "://" in url else url
+    return path if path.startswith("/") else "/" + path
+
+
 _WRONG_TYPE: dict[str, JSON] = {
     "string": 12345,
     "integer": "not-a-number",
@@ -95,6 +117,116 @@ def _free_digits(pattern: str, value: str) -> int:
     ):  # the positions together, not only one at a time
         return 0
     return free
+
+
+_UNIQUE_LENGTH = 16  # a $unique string is at most this long
+_UNIQUE_MIN = 8  # and at least this
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_SAFE_WORDS = st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)
+
+
+def _free_text(node: JSON) -> bool:
+    """A string schema with no format, pattern or enum: any text, which cdspec keeps plain."""
+    return (
+        isinstance(node, Mapping)
+        and node.get("type") in ("string", ["string"], ["string", "null"], ["null", "string"])
+        and not any(k in node for k in ("format", "pattern", "enum", "const"))
+    ) or (isinstance(node, Mapping) and node.get("format") == "password")
+
+
+def _account_symbol(norm: str, node: Mapping[str, Any]) -> tuple[str, JSON] | None:
+    """(variable suffix, symbol) for an account property: an email, a username, a password."""
+    if "email" in norm or node.get("format") == "email":
+        return "email", {"$unique": "email"}
+    if norm in _USERNAME_NAMES:
+        return "username", {"$unique": "string"}
+    if "password" in norm or node.get("format") == "password":
+        return "password", {"$unique": "string"}
+    return None
+
+
+def _lookup(value: JSON, names: frozenset[str]) -> JSON:
+    """The shallowest value of ``value`` under a key whose normalised name is one of ``names``."""
+    level = [value]
+    while level:
+        following = []
+        for node in level:
+            if not isinstance(node, Mapping):
+                continue
+            for key, item in node.items():
+                if _norm(key) in names or any(n in _norm(key) for n in names if n == "password"):
+                    return item
+                following.append(item)
+        level = following
+    return None
+
+
+def _project(api: _Api, registered: JSON, schema: JSON) -> JSON:
+    """A login body for ``schema`` filled with the registered account's values, matched by name at any depth."""
+    if schema is None:
+        return None
+    out: dict[str, JSON] = {}
+    for prop, sub in api.object_view(schema).properties.items():
+        if api.scalar_type(sub) == "object" or api.object_view(sub).properties:
+            inner = registered.get(prop) if isinstance(registered, Mapping) and prop in registered else registered
+            out[prop] = _project(api, inner, sub)
+            continue
+        found = _lookup(registered, frozenset({_norm(prop)}))
+        if found is None and _norm(prop) in _USERNAME_NAMES:
+            found = _lookup(registered, frozenset({"email"}))
+        if found is not None:
+            out[prop] = found
+    return out
+
+
+def _flatten(value: Mapping[str, JSON], at: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], JSON]]:
+    """(path, value) of every leaf of a body; a symbol (``{"$var": ...}``) is a leaf."""
+    for key, item in value.items():
+        if isinstance(item, Mapping) and not any(str(k).startswith("$") for k in item):
+            yield from _flatten(item, (*at, key))
+        else:
+            yield (*at, key), item
+
+
+def _tokens(api: _Api, schema: JSON, key: str) -> tuple[str, ...]:
+    """A setting's key as a path: a JSON pointer, a top-level property, or the shallowest property of that name."""
+    if key.startswith("/"):
+        return tuple(pointer_tokens(key))
+    if key in api.object_view(schema).properties:
+        return (key,)
+    for tokens, _ in api.leaves(schema):
+        if tokens[-1] == key:
+            return tokens
+    return (key,)
+
+
+def _set_in(value: JSON, tokens: Sequence[str], given: JSON) -> JSON:
+    """A copy of ``value`` with ``given`` at ``tokens`` (objects made on the way)."""
+    if not tokens:
+        return given
+    node = dict(value) if isinstance(value, Mapping) else {}
+    node[tokens[0]] = _set_in(node.get(tokens[0]), tokens[1:], given)
+    return node
+
+
+def _without(value: JSON, tokens: Sequence[str]) -> JSON:
+    """A copy of ``value`` without the property at ``tokens``."""
+    if not isinstance(value, Mapping) or not tokens:
+        return value
+    node = dict(value)
+    if len(tokens) == 1:
+        node.pop(tokens[0], None)
+    elif tokens[0] in node:
+        node[tokens[0]] = _without(node[tokens[0]], tokens[1:])
+    return node
+
+
+def _has(value: JSON, tokens: Sequence[str]) -> bool:
+    for token in tokens:
+        if not isinstance(value, Mapping) or token not in value:
+            return False
+        value = value[token]
+    return True
 
 
 def _fill(value: str, positions: Sequence[int], digit: str) -> str:
@@ -140,11 +272,17 @@ class _Api:
         for op in self.contract.operations:
             self.ops[op.operation_id or op.key] = op
         self.op_settings: Mapping[str, Mapping[str, Any]] = self.config.get("operations", {})
-        self.auth: Mapping[str, Any] = self.config.get("auth") or self._inferred_auth()
+        self.schemes = self._schemes()
+        self.auth_config: Mapping[str, Any] = self.config.get("auth") or {}
+        self.auth: Mapping[str, Any] = (
+            self.auth_config if "login" in self.auth_config else {**self._inferred_auth(), **self.auth_config}
+        )
         self.roles: Mapping[str, Mapping[str, Any]] = self.config.get("roles") or (
             {"user": {}} if "register" in self.auth else {}
         )
         self._check_config()
+        self._producers: dict[tuple[str, str], tuple[Operation, str] | None] = {}
+        self.left_out: list[tuple[str, str, str]] = []  # (operation, case kinds, why)
         self.creators = self._creators()
         self.resources = self._resources()
         self._strategies: dict[tuple[object, ...], st.SearchStrategy[Any]] = {}
@@ -163,7 +301,7 @@ class _Api:
                 problems.append(Problem(message, file=where, pointer=pointer))
 
         for key in ("register", "login"):
-            need_op(self.auth.get(key), f"/cases/auth/{key}")
+            need_op(self.auth_config.get(key), f"/cases/auth/{key}")
         if self.roles and "login" not in self.auth:
             problems.append(Problem("roles are declared but auth has no 'login' operation", where, "/cases/auth"))
         for name, spec in self.op_settings.items():
@@ -194,31 +332,88 @@ class _Api:
             raise LoadError(problems)
 
     def _inferred_auth(self) -> dict[str, str]:
-        """Register and login operations found by their paths, when the task declares none.
+        """Register and login operations found by what their bodies and responses hold.
 
-        A ``POST .../register`` (or ``signup``) and a ``POST .../login`` (or
-        ``signin``, ``token``, ``tokens``, ``sessions``) whose success response
-        has a string property named like a token (``accessToken``,
-        ``access_token``, ``token``, ``jwt``).
+        A login is a ``POST`` whose body holds a password (at any depth) and
+        whose success response holds a token-like property (``token``,
+        ``accessToken``, ``/user/token``), or that answers with the session
+        cookie of an ``apiKey`` cookie scheme; among several, the one with
+        the fewest body properties (words such as ``login`` break ties). A
+        register is another ``POST`` whose body holds a password and an
+        email or username. An OAuth2 password flow logs in at its
+        ``tokenUrl``.
         """
-
-        def last(op: Operation) -> str:
-            segments = [s for s in op.path.split("/") if s]
-            return _norm(segments[-1]) if segments else ""
-
-        posts = [op for op in self.contract.operations if op.method == "post" and self.json_body(op) is not None]
-        register = next((op for op in posts if last(op) in ("register", "signup")), None)
-        for op in posts:
-            if last(op) not in ("login", "signin", "token", "tokens", "session", "sessions"):
+        cookie = next((s for s in self.schemes.values() if s.get("type") == "apiKey" and s.get("in") == "cookie"), None)
+        flows = [s.get("flows", {}).get("password") for s in self.schemes.values() if s.get("type") == "oauth2"]
+        token_url = next((f["tokenUrl"] for f in flows if isinstance(f, Mapping) and f.get("tokenUrl")), None)
+        candidates = []
+        for op in self.contract.operations:
+            found = self.json_body(op)
+            if op.method != "post" or found is None or any(p.location == "path" for p in op.parameters):
                 continue
-            code = self.success(op)
-            response = op.response(code) if code else None
-            schema = response.schema() if response else None
-            names = self.object_view(schema).properties if schema is not None else {}
-            token = next((n for n in names if _norm(n) in ("accesstoken", "token", "jwt", "idtoken")), None)
-            if token is not None and register is not None:
-                return {"register": self.op_id(register), "login": self.op_id(op), "token": "/" + escape_pointer(token)}
-        return {}
+            names = {_norm(tokens[-1]) for tokens, _ in self.leaves(found[1])}
+            if not any("password" in name for name in names):
+                continue
+            candidates.append((op, names))
+        logins = []
+        for op, names in candidates:
+            token = self.find(self.response_schema(op), _TOKEN_NAMES)
+            if token is not None or cookie is not None:
+                word = _norm(op.path.rstrip("/").rsplit("/", 1)[-1]) in _LOGIN_WORDS
+                logins.append((not word, len(names), op.path, op, token))
+        auth: dict[str, str] = {}
+        if token_url is not None and not logins:
+            auth = {"login": "", "token_url": _relative(str(token_url)), "token": "/access_token"}
+        elif logins:
+            _, _, _, login, token = min(logins, key=lambda item: item[:3])
+            auth = {"login": self.op_id(login)}
+            auth["token"] = f"cookie:{cookie['name']}" if cookie is not None and token is None else token or "/token"
+        else:
+            return {}
+        registers = [
+            (_norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS, -len(names), op.path, op)
+            for op, names in candidates
+            if self.op_id(op) != auth["login"] and any(n in _IDENTITY_NAMES for n in names)
+        ]
+        if registers:
+            auth["register"] = self.op_id(min(registers, key=lambda item: item[:3])[3])
+        return auth
+
+    # -- security ------------------------------------------------------------------------
+
+    def _schemes(self) -> dict[str, Mapping[str, Any]]:
+        raw = thaw(self.contract.security_schemes) or {}
+        return {name: self.resolve(scheme) for name, scheme in raw.items() if isinstance(scheme, Mapping)}
+
+    def scheme_of(self, op: Operation) -> dict[str, str] | None:
+        """Where ``op``'s credential goes (``{}``: ``Authorization: Bearer``), ``None`` when no scheme is usable."""
+        for requirement in op.security:
+            for name in requirement:
+                scheme = self.schemes.get(name)
+                if scheme is None:
+                    continue
+                made = self._scheme(scheme)
+                if made is not None:
+                    return made
+        return None
+
+    def _scheme(self, scheme: Mapping[str, Any]) -> dict[str, str] | None:
+        kind = scheme.get("type")
+        declared = self.auth_config.get("format")
+        if kind == "http":
+            http = str(scheme.get("scheme", "")).lower()
+            return {"type": "basic"} if http == "basic" else ({} if http == "bearer" else None)
+        if kind in ("oauth2", "openIdConnect"):
+            return {}
+        if kind != "apiKey" or scheme.get("in") not in ("header", "query", "cookie"):
+            return None
+        where, name = str(scheme["in"]), str(scheme.get("name", "Authorization"))
+        if where != "header":
+            return {"in": where, "name": name}
+        value_format = declared or _format_from(str(scheme.get("description", ""))) or "{token}"
+        if value_format == "Bearer {token}" and name.lower() == "authorization":
+            return {}
+        return {"in": "header", "name": name, "format": value_format}
 
     def setting(self, op: Operation, name: str, default: Any = None) -> Any:
         return self.op_settings.get(self.op_id(op), {}).get(name, default)
@@ -268,6 +463,38 @@ class _Api:
             required.update(r for r in node.get("required") or () if isinstance(r, str))
             stack.extend(reversed(list(node.get("allOf") or ())))
         return _ObjectView(properties, frozenset(required))
+
+    def leaves(self, schema: JSON, *, depth: int = 4) -> list[tuple[tuple[str, ...], JSON]]:
+        """Every property reachable through objects (not arrays), shallowest first: (path, schema)."""
+        out: list[tuple[tuple[str, ...], JSON]] = []
+        level: list[tuple[tuple[str, ...], JSON]] = [((), schema)]
+        for _ in range(depth):
+            following = []
+            for tokens, node in level:
+                for name, sub in self.object_view(node).properties.items():
+                    out.append(((*tokens, name), sub))
+                    if self.scalar_type(sub) == "object" or self.object_view(sub).properties:
+                        following.append(((*tokens, name), sub))
+            level = following
+        return out
+
+    def find(self, schema: JSON, names: frozenset[str]) -> str | None:
+        """The pointer of the shallowest property whose name is one of ``names`` (normalised)."""
+        if schema is None:
+            return None
+        for tokens, sub in self.leaves(schema):
+            if _norm(tokens[-1]) in names and self.scalar_type(sub) in ("string", "integer", None):
+                return "/" + "/".join(escape_pointer(t) for t in tokens)
+        return None
+
+    def response_schema(self, op: Operation) -> JSON:
+        """The JSON schema of ``op``'s first success response, or ``None``."""
+        code = self.success(op)
+        response = op.response(code) if code else None
+        if response is None:
+            return None
+        media = next((m for m in response.content if _JSON_MEDIA.match(m.media_type)), None)
+        return media.schema if media is not None else None
 
     def scalar_type(self, schema: JSON) -> str | None:
         node = self.resolve(schema)
@@ -324,6 +551,15 @@ class _Api:
             self._strategies[key] = parameter_strategy(parameter, document=self.document)
         return self._strategies[key]
 
+    def is_documented(self, op: Operation, code: str) -> bool:
+        documented = {r.status.upper() for r in op.responses}
+        return code.upper() in documented or f"{code[:1]}XX" in documented or "DEFAULT" in documented
+
+    @property
+    def default_scheme(self) -> dict[str, str] | None:
+        """The scheme of the first secured operation: where credentials go when an operation names none."""
+        return next((self.scheme_of(op) for op in self.contract.operations if op.requires_auth), None)
+
     def statuses(self, op: Operation, wanted: Sequence[str], fallback: str) -> list[str]:
         documented = {r.status.upper() for r in op.responses}
         chosen = [code for code in wanted if code in documented]
@@ -358,42 +594,126 @@ class _Api:
         return self.creators.get(_norm(key))
 
     def id_field(self, op: Operation) -> str | None:
-        """The property of a create's response that holds the new thing's id."""
-        code = self.success(op)
-        response = op.response(code) if code else None
-        media = next((m for m in response.content if _JSON_MEDIA.match(m.media_type)), None) if response else None
-        if media is None or media.schema is None:
+        """The pointer (``/id``, ``/article/slug``) of the new thing's id in a create's response."""
+        schema = self.response_schema(op)
+        if schema is None:
             return None
-        names = list(self.object_view(media.schema).properties)
+        names = list(self.object_view(schema).properties)
         if "id" in names:
-            return "id"
-        return next((n for n in names if _norm(n).endswith("id")), None)
+            return "/id"
+        top = next((n for n in names if _norm(n).endswith("id")), None)
+        return "/" + escape_pointer(top) if top is not None else self.find(schema, frozenset({"id"}))
+
+    def key_pointer(self, op: Operation, param: str) -> str | None:
+        """Where ``op``'s success response holds the value of path parameter ``param``, at any depth."""
+        schema = self.response_schema(op)
+        if schema is None:
+            return None
+        exact = self.find(schema, frozenset({_norm(param)}))
+        if exact is not None:
+            return exact
+        return self.id_field(op) if _norm(param).endswith("id") else None
+
+    def producer(self, op: Operation, param: str) -> tuple[Operation, str] | None:
+        """The operation that makes a real value for ``op``'s path parameter ``param``, and where its response holds it.
+
+        First the ``POST`` of the collection the parameter sits under
+        (``/articles`` for ``/articles/{slug}``); then the collection an id
+        parameter names (``bookId`` -> ``POST /books``); then any ``POST``
+        without that parameter whose success response holds a property of
+        that name at any depth (``/user/username`` for ``/profiles/{username}``).
+        The login is never a producer (it needs an account first).
+        """
+        key = (op.path, param)
+        if key not in self._producers:
+            self._producers[key] = self._find_producer(op, param)
+        return self._producers[key]
+
+    def _find_producer(self, op: Operation, param: str) -> tuple[Operation, str] | None:
+        declared = self.setting(op, "path_params", {}).get(param)
+        if isinstance(declared, Mapping) and "producer" in declared:
+            other = self.ops.get(str(declared["producer"]))
+            pointer = str(declared.get("pointer", "")) or (self.key_pointer(other, param) if other else None)
+            return (other, pointer) if other is not None and pointer else None
+        at = op.path.find("/{" + param + "}")
+        login = self.auth.get("login")
+        posts = [o for o in self.contract.operations if o.method == "post" and self.op_id(o) != login]
+        if at > 0:
+            collection = next((o for o in posts if o.path == op.path[:at]), None)
+            pointer = self.key_pointer(collection, param) if collection is not None else None
+            if collection is not None and pointer is not None:
+                return collection, pointer
+        creator = self.creators.get(_norm(param))
+        pointer = self.id_field(creator) if creator is not None else None
+        if creator is not None and pointer is not None:
+            return creator, pointer
+        ranked = []
+        for other in posts:
+            if other is op or "{" + param + "}" in other.path:
+                continue
+            schema = self.response_schema(other)
+            pointer = self.find(schema, frozenset({_norm(param)})) if schema is not None else None
+            if pointer is not None:
+                depth = sum(1 for p in other.parameters if p.location == "path")
+                ranked.append((depth, pointer.count("/"), other.path, other, pointer))
+        if ranked:
+            _, _, _, other, pointer = min(ranked, key=lambda item: item[:3])
+            return other, pointer
+        return None
+
+    def ungrounded(self, op: Operation, *, skip: str | None = None, seen: frozenset[str] = frozenset()) -> str | None:
+        """Why a request to ``op`` cannot be made real (a path parameter nothing produces), or ``None``."""
+        if self.op_id(op) in seen:
+            return f"{self.op_id(op)} needs itself"
+        for parameter in op.parameters:
+            if parameter.location != "path" or parameter.name == skip:
+                continue
+            if isinstance(self.setting(op, "path_params", {}).get(parameter.name), str | int | float):
+                continue
+            made = self.producer(op, parameter.name)
+            if made is None:
+                return f"nothing in the contract makes a {parameter.name} for {op.path}"
+            deeper = self.ungrounded(made[0], seen=seen | {self.op_id(op)})
+            if deeper is not None:
+                return deeper
+        if op.requires_auth and self.scheme_of(op) is None:
+            return f"no supported security scheme for {self.op_id(op)}"
+        if op.requires_auth and not self.roles:
+            return f"{self.op_id(op)} needs credentials and no account can be made or logged in"
+        return None
 
     def _resources(self) -> list[_Resource]:
         resources = []
         for op in self.contract.operations:
-            if op.method != "post" or self.json_body(op) is None or self.id_field(op) is None:
+            if op.method != "post" or self.json_body(op) is None:
                 continue
+            depth = op.path.count("/") + 1
             items = [
-                other
-                for other in self.contract.operations
-                if other.path.startswith(op.path + "/{") and other.path.count("/") == op.path.count("/") + 1
+                o for o in self.contract.operations if o.path.startswith(op.path + "/{") and o.path.count("/") == depth
             ]
-            read = next((o for o in items if o.method == "get"), None)
-            if read is None:
+            if not items:
                 continue
-            param = read.path[len(op.path) + 2 : -1]
+            param = items[0].path[len(op.path) + 2 : -1]
+            if any(o.path != items[0].path for o in items) or "}" in param or "{" in param:
+                continue
+            made = self.producer(items[0], param)
+            if made is None or made[0] is not op:
+                continue
+            read = next((o for o in items if o.method == "get"), None)
+            delete = next((o for o in items if o.method == "delete"), None)
+            listing = next((o for o in self.contract.operations if o.method == "get" and o.path == op.path), None)
+            if read is None and (delete is None or listing is None):
+                continue
             resources.append(
                 _Resource(
                     name=[s for s in op.path.split("/") if s][-1],
                     create=op,
                     read=read,
                     param=param,
+                    pointer=made[1],
                     update=next((o for o in items if o.method in ("patch", "put")), None),
-                    delete=next((o for o in items if o.method == "delete"), None),
-                    listing=next(
-                        (o for o in self.contract.operations if o.method == "get" and o.path == op.path), None
-                    ),
+                    delete=delete,
+                    listing=listing,
                 )
             )
         return resources
@@ -431,15 +751,16 @@ class _Api:
                     pages["size_param"] = size_param
                     pages["size"] = int(maximum) if isinstance(maximum, int) and maximum <= 1000 else 100
                 return pages
-        return None if items else {"style": "page", "param": "page", "items": "", "max_pages": 1}
+        return {"style": "page", "param": "page", "items": items, "max_pages": 1}  # one page: nothing to walk
 
 
 @attrs.frozen
 class _Resource:
     name: str
     create: Operation
-    read: Operation
+    read: Operation | None
     param: str
+    pointer: str  # where the create's response holds the key (``/article/slug``)
     update: Operation | None
     delete: Operation | None
     listing: Operation | None
@@ -457,7 +778,7 @@ class _Builder:
         self.steps: list[Step] = []
         self.vars: dict[str, JSON] = {}
         self.ready_roles: set[str] = set()
-        self.made: dict[str, str] = {}  # creator key -> the variable holding its id
+        self.made: dict[tuple[str, str], str] = {}  # (producer, pointer) -> the variable holding the key
         self.operations: list[str] = []
         self.counter = 0
 
@@ -474,28 +795,51 @@ class _Builder:
         self.ready_roles.add(role)
         api = self.api
         spec = api.roles.get(role, {})
-        login_op = api.ops[api.auth["login"]]
-        login_schema = api.json_body(login_op)
-        login_body: dict[str, JSON]
-        if "login" in spec:
-            login_body = dict(spec["login"])
-        else:
+        login_op = api.ops.get(api.auth.get("login", ""))
+        login_body: JSON
+        registered: JSON = spec.get("login")
+        if "login" not in spec:
             register_op = api.ops[api.auth["register"]] if "register" in api.auth else None
             if register_op is None:
                 raise LoadError([Problem(f"role {role!r} has no 'login' and auth has no 'register'", api.task.origin)])
-            body = self.body(register_op, name=f"{role}.")
-            registered = dict(body) if isinstance(body, Mapping) else {}
-            login_fields = api.object_view(login_schema[1]).properties if login_schema else {}
-            login_body = {k: v for k, v in registered.items() if k in login_fields}
+            registered = self.body(register_op, name=f"{role}.")
             capture = {}
             id_field = api.id_field(register_op)
             if id_field is not None:
-                capture[f"{role}.id"] = "/" + escape_pointer(id_field)
-            self.call(register_op, f"register {role}", body=body, expect_success=True, capture=capture)
+                capture[f"{role}.id"] = id_field
+            self.call(
+                register_op, f"register {role}", body=registered, auth="none", expect_success=True, capture=capture
+            )
+        if login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
+            login_body = {
+                "grant_type": "password",
+                "username": _lookup(registered, _USERNAME_NAMES) or _lookup(registered, frozenset({"email"})),
+                "password": _lookup(registered, frozenset({"password"})),
+            }
+            request = Request(
+                "POST",
+                str(api.auth["token_url"]),
+                body=login_body,
+                has_body=True,
+                content_type="application/x-www-form-urlencoded",
+            )
+            expect = [Expectation("status", {"statuses": ["200"]}, "the token endpoint answers 200")]
+            self.steps.append(
+                Step(
+                    f"{len(self.steps) + 1}. log in as {role}",
+                    request,
+                    expect,
+                    {role: api.auth.get("token", "/access_token")},
+                )
+            )
+            return role
+        found = api.json_body(login_op)
+        login_body = registered if "login" in spec else _project(api, registered, found[1] if found else None)
         self.call(
             login_op,
             f"log in as {role}",
             body=login_body,
+            auth="none",
             expect_success=True,
             capture={role: str(api.auth.get("token", "/token"))},
         )
@@ -511,7 +855,14 @@ class _Builder:
         return {"$var": name}
 
     def body(self, op: Operation, *, name: str = "", overrides: Mapping[str, JSON] | None = None) -> JSON:
-        """A valid request body for ``op``: drawn, then settings and prerequisites applied."""
+        """A valid, usable request body for ``op``: drawn, then settings and prerequisites applied at any depth.
+
+        ``name`` (``"user."``) marks an account's body: its email, username
+        and password are the variables ``user.email``... so the register,
+        login and wrong-password steps of one role send the same values.
+        Settings and ``overrides`` are keyed by property name or by JSON
+        pointer (``/article/title``).
+        """
         api = self.api
         found = api.json_body(op)
         if found is None:
@@ -520,69 +871,110 @@ class _Builder:
         value = self.draw(api.values(schema))
         if not isinstance(value, dict):
             return value
-        view = api.object_view(schema)
-        omit = set(api.setting(op, "omit", ()))
+        omit = {str(o) for o in api.setting(op, "omit", ())}
         fixed = {**api.setting(op, "body", {}), **(overrides or {})}
+        self._usable(op, value, schema, (), name, omit, fixed)
+        for key, setting in fixed.items():
+            value = _set_in(value, _tokens(api, schema, str(key)), setting)
+        return value
+
+    def _usable(  # noqa: PLR0917  # one recursive walk, its state passed down
+        self,
+        op: Operation,
+        value: dict[str, JSON],
+        schema: JSON,
+        at: tuple[str, ...],
+        name: str,
+        omit: set[str],
+        fixed: Mapping[str, JSON],
+    ) -> None:
+        api = self.api
+        view = api.object_view(schema)
         for prop, sub in view.properties.items():
-            if prop in omit:
+            pointer = "/" + "/".join(escape_pointer(t) for t in (*at, prop))
+            if prop in omit or pointer in omit:
                 value.pop(prop, None)
                 continue
-            if prop in fixed:
+            if prop in fixed or pointer in fixed:
                 continue
             node = api.resolve(sub)
-            creator = api.creator(prop) if _norm(prop).endswith("id") and len(prop) > 2 else None
+            kind = api.scalar_type(sub)
+            norm = _norm(prop)
+            if prop not in value and not norm.endswith("id") and isinstance(node, Mapping) and not node.get("readOnly"):
+                # optional properties are sent too: servers often need what the contract leaves optional
+                value[prop] = self.draw(api.values(sub))
+            if isinstance(value.get(prop), dict) and (kind == "object" or api.object_view(sub).properties):
+                self._usable(op, value[prop], sub, (*at, prop), name, omit, fixed)
+                continue
+            creator = api.creator(prop) if norm.endswith("id") and len(prop) > 2 else None
             if creator is not None and creator is not op:
                 if prop in value or prop in view.required:
-                    value[prop] = {"$var": self.prerequisite(prop, creator)}
-            elif _norm(prop).endswith("id") and len(prop) > 2 and prop not in view.required:
+                    value[prop] = {"$var": self.prerequisite(prop, creator, api.id_field(creator) or "/id")}
+                continue
+            if norm.endswith("id") and len(prop) > 2 and prop not in view.required:
                 value.pop(prop, None)  # a reference to something cdspec cannot create: leave it out
-            elif (
-                isinstance(node, Mapping) and isinstance(node.get("pattern"), str) and isinstance(value.get(prop), str)
-            ):
+                continue
+            if prop not in value or not isinstance(node, Mapping):
+                continue
+            if isinstance(value[prop], list) and _free_text(api.resolve(node.get("items"))):
+                value[prop] = sorted({self.draw(_SAFE_WORDS) for _ in value[prop]})
+                continue
+            if not isinstance(value[prop], str) or "enum" in node or "const" in node:
+                continue
+            symbol = _account_symbol(norm, node)
+            if symbol is not None:
+                if name:
+                    self.vars.setdefault(f"{name}{symbol[0]}", symbol[1])
+                    value[prop] = {"$var": f"{name}{symbol[0]}"}
+                else:
+                    value[prop] = self.bind(symbol[1], symbol[0])
+            elif isinstance(node.get("pattern"), str):
                 free = _free_digits(node["pattern"], value[prop])
                 if free >= _MIN_FREE_DIGITS:
                     value[prop] = self.bind({"$unique": "digits", "like": value[prop], "free": free}, prop)
-            elif isinstance(node, Mapping) and node.get("format") == "email" and prop in value:
-                if name.endswith(".") and prop == "email":
-                    self.vars[f"{name}email"] = {"$unique": "email"}
-                    value[prop] = {"$var": f"{name}email"}
-                else:
-                    value[prop] = self.bind({"$unique": "email"}, "email")
-        value.update(fixed)
-        return value
+            elif _free_text(node):
+                longest = node.get("maxLength")
+                shortest = node.get("minLength", 0)
+                if (not isinstance(longest, int) or longest >= _UNIQUE_LENGTH) and shortest <= _UNIQUE_MIN:
+                    value[prop] = self.bind({"$unique": "string"}, prop)
+                elif isinstance(longest, int) and isinstance(shortest, int) and max(shortest, 1) <= longest:
+                    value[prop] = self.draw(st.text(_ALNUM, min_size=max(shortest, 1), max_size=longest))
 
-    def prerequisite(self, key: str, creator: Operation) -> str:
-        """The variable holding the id of a new thing made by ``creator`` (made once per case)."""
-        norm = _norm(key)
-        if norm in self.made:
-            return self.made[norm]
-        var = key
-        self.made[norm] = var
+    def prerequisite(self, key: str, creator: Operation, pointer: str) -> str:
+        """The variable holding the key of a new thing made by ``creator`` (made once per case)."""
+        made = (self.api.op_id(creator), pointer)
+        if made in self.made:
+            return self.made[made]
+        var = key if key not in self.made.values() else f"{key}{len(self.made)}"
+        self.made[made] = var
         path_params = self.path_params(creator)
-        id_field = self.api.id_field(creator) or "id"
         self.call(
             creator,
             f"create {key} (prerequisite)",
             path_params=path_params,
             body=self.body(creator),
             expect_success=True,
-            capture={var: "/" + escape_pointer(id_field)},
+            capture={var: pointer},
         )
         return var
 
     def path_params(
         self, op: Operation, *, unknown: str | None = None, given: Mapping[str, JSON] | None = None
     ) -> dict[str, JSON]:
-        """Values for ``op``'s path parameters: ``given`` ones, existing things, or an unknown id for ``unknown``."""
+        """Values for ``op``'s path parameters: ``given``, declared, real things, or an unknown one for ``unknown``."""
         values: dict[str, JSON] = dict(given or {})
+        declared = self.api.setting(op, "path_params", {})
         for parameter in op.parameters:
             if parameter.location != "path" or parameter.name in values:
                 continue
-            creator = self.api.creator(parameter.name)
-            if parameter.name == unknown or creator is None:
+            if parameter.name in declared and not isinstance(declared[parameter.name], Mapping):
+                values[parameter.name] = declared[parameter.name]
+                continue
+            made = self.api.producer(op, parameter.name)
+            if parameter.name == unknown or made is None:
                 values[parameter.name] = self.unknown_value(parameter)
             else:
-                values[parameter.name] = {"$var": self.prerequisite(parameter.name, creator)}
+                values[parameter.name] = {"$var": self.prerequisite(parameter.name, made[0], made[1])}
         return values
 
     def unknown_path_params(self, op: Operation) -> dict[str, JSON]:
@@ -652,6 +1044,8 @@ class _Builder:
             expect.append(
                 Expectation("status", {"statuses": list(statuses)}, f"{api.op_id(op)} answers {'/'.join(statuses)}")
             )
+        if statuses is not None and not any(api.is_documented(op, code) for code in statuses):
+            documented = False  # a status the contract leaves out (a 404 after delete): only the status is checked
         if documented and op.responses:
             expect.append(Expectation("documented", {"responses": api.documented(op)}, "a documented response"))
         expect.extend(extra)
@@ -669,33 +1063,51 @@ class _Builder:
             content_type=found[0] if found is not None and body is not None else None,
             auth=auth,
             pages=pages,
+            scheme=(api.scheme_of(op) or api.default_scheme or {}) if auth != "none" else {},
         )
         self.steps.append(Step(name=f"{len(self.steps) + 1}. {name}", request=request, expect=expect, capture=capture))
         if api.op_id(op) not in self.operations:
             self.operations.append(api.op_id(op))
 
     def equal_fields(self, op_response: Operation, sent: JSON, what: str) -> list[Expectation]:
-        """``equals`` checks for the sent properties that the response documents."""
+        """``equals`` checks for the sent properties that the response documents, at any depth.
+
+        A sent property is looked for at the same path in the response
+        (``/article/title`` for ``/article/title``), else as the one
+        property of that name. Arrays of scalars are checked item by item
+        with ``contains`` (servers may reorder them).
+        """
         if not isinstance(sent, Mapping):
             return []
-        code = self.api.success(op_response)
-        response = op_response.response(code) if code else None
-        schema = response.schema() if response else None
+        schema = self.api.response_schema(op_response)
         if schema is None:
             return []
-        properties = self.api.object_view(schema).properties
-        checks = []
-        for prop, value in sent.items():
-            node = self.api.resolve(properties.get(prop))
-            if prop not in properties or not isinstance(node, Mapping):
+        shown = dict(self.api.leaves(schema))
+        by_name: dict[str, list[tuple[str, ...]]] = {}
+        for tokens in shown:
+            by_name.setdefault(tokens[-1], []).append(tokens)
+        checks: list[Expectation] = []
+        for tokens, value in _flatten(sent):
+            where = tokens if tokens in shown else None
+            if where is None and len(by_name.get(tokens[-1], ())) == 1:
+                where = by_name[tokens[-1]][0]
+            node = self.api.resolve(shown.get(where)) if where is not None else None
+            if where is None or not isinstance(node, Mapping):
                 continue
             if node.get("format") in ("date-time", "time", "password") or node.get("writeOnly") is True:
                 continue  # servers may normalise timestamps; passwords are never echoed
-            if isinstance(value, float):
+            if "password" in _norm(where[-1]) or isinstance(value, float):
                 continue
-            checks.append(
-                Expectation("equals", {"pointer": "/" + escape_pointer(prop), "value": value}, f"{what}: {prop}")
-            )
+            pointer = "/" + "/".join(escape_pointer(t) for t in where)
+            label = "/".join(tokens)
+            if isinstance(value, list):
+                checks.extend(
+                    Expectation("contains", {"pointer": pointer, "match": item}, f"{what}: {label} has {item!r}")
+                    for item in value
+                    if isinstance(item, str | int | bool)
+                )
+                continue
+            checks.append(Expectation("equals", {"pointer": pointer, "value": value}, f"{what}: {label}"))
         return checks
 
     def case(self, id: str, kind: str, title: str) -> Case:
@@ -707,6 +1119,7 @@ class _Builder:
             task_id=self.api.task.id,
             operations=self.operations,
             vars=self.vars,
+            base_path=self.api.task.path_prefix,
         )
 
 
@@ -726,11 +1139,11 @@ class _Template:
 def _lifecycle(api: _Api, resource: _Resource) -> _Template:
     def build(b: _Builder) -> None:
         create = resource.create
-        id_field = api.id_field(create) or "id"
         var = resource.param
+        key = pointer_tokens(resource.pointer)[-1]
         path_params = b.path_params(create)
         body = b.body(create)
-        b.made[_norm(var)] = var
+        b.made[(api.op_id(create), resource.pointer)] = var
         b.call(
             create,
             f"create a {_singular(resource.name)}",
@@ -738,17 +1151,17 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
             body=body,
             expect_success=True,
             extra=b.equal_fields(create, body, "the created item echoes"),
-            capture={var: "/" + escape_pointer(id_field)},
+            capture={var: resource.pointer},
         )
         item = {**path_params, var: {"$var": var}}
-        b.call(
-            resource.read,
-            "read it back",
-            path_params=_for(resource.read, item),
-            expect_success=True,
-            extra=b.equal_fields(resource.read, body, "read back equals what was sent"),
-        )
-        match = {id_field: {"$var": var}}
+
+        def read_back(name: str, sent: JSON, what: str) -> None:
+            if resource.read is not None:
+                extra = b.equal_fields(resource.read, sent, what)
+                b.call(resource.read, name, path_params=_for(resource.read, item), expect_success=True, extra=extra)
+
+        read_back("read it back", body, "read back equals what was sent")
+        match = {key: {"$var": var}}
 
         def listed(kind: str, name: str, text: str) -> None:
             if resource.listing is not None:
@@ -763,8 +1176,36 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
                 )
 
         listed("contains", "find it in the list", "the list contains the new item")
+        scoped = [p for p in resource.listing.parameters if p.location == "path"] if resource.listing else []
+        if resource.listing is not None and scoped:  # a sub-resource: another parent's list does not have it
+            parent = scoped[-1].name
+            made = api.producer(resource.listing, parent)
+            if made is not None:
+                b.call(
+                    made[0],
+                    f"create another {parent}",
+                    path_params=b.path_params(made[0]),
+                    body=b.body(made[0]),
+                    expect_success=True,
+                    capture={f"other.{parent}": made[1]},
+                )
+                pages = api.pages(resource.listing)
+                b.call(
+                    resource.listing,
+                    f"the other {parent}'s list",
+                    path_params=_for(resource.listing, {**item, parent: {"$var": f"other.{parent}"}}),
+                    expect_success=True,
+                    pages=pages,
+                    extra=[_listing("not_contains", pages, match, f"another {parent}'s list does not have it")],
+                )
         if resource.update is not None:
             change = b.body(resource.update)
+            # the key may change with the update (a slug made from a new title): read it again
+            moved = (
+                api.key_pointer(resource.update, var)
+                if api.find(api.response_schema(resource.update), frozenset({_norm(key)}))
+                else None
+            )
             b.call(
                 resource.update,
                 "update it",
@@ -772,26 +1213,28 @@ def _lifecycle(api: _Api, resource: _Resource) -> _Template:
                 body=change,
                 expect_success=True,
                 extra=b.equal_fields(resource.update, change, "the update is answered"),
+                capture={var: moved} if moved else None,
             )
-            merged = {**body, **change} if isinstance(body, Mapping) and isinstance(change, Mapping) else change
-            b.call(
-                resource.read,
-                "read the update back",
-                path_params=_for(resource.read, item),
-                expect_success=True,
-                extra=b.equal_fields(resource.read, merged, "the update persisted"),
-            )
+            read_back("read the update back", _merged(body, change), "the update persisted")
         if resource.delete is not None:
             b.call(resource.delete, "delete it", path_params=_for(resource.delete, item), expect_success=True)
-            b.call(
-                resource.read,
-                "read it after delete",
-                path_params=_for(resource.read, item),
-                statuses=api.statuses(resource.read, ["404", "410"], "404"),
-            )
+            if resource.read is not None:
+                b.call(
+                    resource.read,
+                    "read it after delete",
+                    path_params=_for(resource.read, item),
+                    statuses=api.statuses(resource.read, ["404", "410"], "404"),
+                )
             listed("not_contains", "it is gone from the list", "the list no longer contains it")
 
     return _Template("lifecycle", resource.name, f"{resource.name}: create, read, list, update, delete", build)
+
+
+def _merged(body: JSON, change: JSON) -> JSON:
+    """``body`` updated by ``change``, objects merged at any depth (what a read after the update shows)."""
+    if isinstance(body, Mapping) and isinstance(change, Mapping) and not any(str(k).startswith("$") for k in change):
+        return {**body, **{k: _merged(body.get(k), v) for k, v in change.items()}}
+    return change
 
 
 def _filters(api: _Api, resource: _Resource) -> Iterator[_Template]:
@@ -800,9 +1243,7 @@ def _filters(api: _Api, resource: _Resource) -> Iterator[_Template]:
     if listing is None:
         return
     body = api.json_body(resource.create)
-    code = api.success(resource.read)
-    response = resource.read.response(code) if code else None
-    schema = response.schema() if response else None
+    schema = api.response_schema(resource.read) if resource.read is not None else None
     if body is None or schema is None:
         return
     sent = api.object_view(body[1]).properties
@@ -820,14 +1261,17 @@ def _filter_template(api: _Api, resource: _Resource, name: str) -> _Template:
     def build(b: _Builder) -> None:
         create, listing = resource.create, resource.listing
         assert listing is not None
-        id_field = api.id_field(create) or "id"
+        id_field = pointer_tokens(resource.pointer)[-1]
         path_params = b.path_params(create)
         first = b.body(create)
         second = b.body(create)
         if not (isinstance(first, dict) and isinstance(second, dict)):
             return
         value = first.get(name)
-        other = _different(api, api.object_view(api.json_body(create)[1]).properties[name], value)  # type: ignore[index]
+        if isinstance(value, Mapping) and "$var" in value:  # a unique string: the other gets its own
+            other: JSON = b.bind({"$unique": "string"}, name)
+        else:
+            other = _different(api, api.object_view(api.json_body(create)[1]).properties[name], value)  # type: ignore[index]
         if value is None or other is _NOTHING:
             return
         second[name] = other
@@ -838,7 +1282,7 @@ def _filter_template(api: _Api, resource: _Resource, name: str) -> _Template:
                 path_params=path_params,
                 body=body,
                 expect_success=True,
-                capture={f"filter.{label}": "/" + escape_pointer(id_field)},
+                capture={f"filter.{label}": resource.pointer},
             )
         pages = api.pages(listing)
         b.call(
@@ -896,9 +1340,15 @@ def _response(api: _Api, op: Operation) -> _Template:
             registered = [role for role, spec in api.roles.items() if "login" not in spec]
             b.account(registered[0] if registered else api.default_role)
             return
+        undo = next((o for o in api.contract.operations if o.method == "post" and o.path == op.path), None)
+        path_params = b.path_params(op)
+        if op.method == "delete" and undo is not None and _is_action(op.path):
+            # an undo (unfollow, unfavorite) needs its do first, on the same thing
+            b.call(undo, f"call {api.op_id(undo)} first", path_params=path_params, expect_success=True)
         b.call(
             op,
             f"call {api.op_id(op)}",
+            path_params=path_params,
             query=b.query(op),
             body=b.body(op),
             expect_success=True,
@@ -915,22 +1365,30 @@ def _negative_body(api: _Api, op: Operation, how: str) -> _Template | None:
     found = api.json_body(op)
     if found is None:
         return None
-    view = api.object_view(found[1])
-    candidates = _breakable(api, view, how)
+    candidates = _breakable(api, found[1], how)
     if not candidates:
         return None
+    whole = schema_validator(found[1], document=api.document, purpose="request")
 
     def build(b: _Builder) -> None:
         valid = b.body(op)
         path_params = b.path_params(op)
-        for prop, broken in candidates:  # one step per property, the others valid
-            body = dict(valid) if isinstance(valid, Mapping) else {}
+        for tokens, broken in candidates:  # one step per property, the others valid, with valid credentials
+            if not _has(valid, tokens[:-1]):
+                continue
+            if op.method in ("put", "patch") and b.made:
+                # a server that accepts a bad update may change the thing (a new slug): a fresh one per step
+                b.made.clear()
+                path_params = b.path_params(op)
+            label = "/".join(tokens)
             if how == "missing":
-                body.pop(prop, None)
-                what = f"without the required {prop!r}"
+                body = _without(valid, tokens)
+                what = f"without the required {label!r}"
             else:
-                body[prop] = broken
-                what = f"with {prop}={broken!r}" + (" (wrong type)" if how == "type" else " (out of range)")
+                body = _set_in(valid, tokens, broken)
+                what = f"with {label}={broken!r}" + (" (wrong type)" if how == "type" else " (out of range)")
+                if whole.is_valid(_placeholders(body)):
+                    continue
             b.call(
                 op, f"call {api.op_id(op)} {what}", path_params=path_params, body=body, statuses=_bad_statuses(api, op)
             )
@@ -939,22 +1397,44 @@ def _negative_body(api: _Api, op: Operation, how: str) -> _Template | None:
     return _Template("negative", f"{api.op_id(op)}.{how}", f"{api.op_id(op)}: {titles[how]} is rejected", build)
 
 
-def _breakable(api: _Api, view: _ObjectView, how: str) -> list[tuple[str, JSON]]:
-    """(property, bad value) pairs that make a body invalid in the way ``how`` says."""
-    out: list[tuple[str, JSON]] = []
+def _placeholders(value: JSON) -> JSON:
+    """``value`` with each symbol replaced by a string (what it resolves to), for a schema check."""
+    if isinstance(value, Mapping):
+        if any(str(k).startswith("$") for k in value):
+            return "x"
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    return value
+
+
+def _breakable(
+    api: _Api, schema: JSON, how: str, at: tuple[str, ...] = (), depth: int = 0
+) -> list[tuple[tuple[str, ...], JSON]]:
+    """(path, bad value) pairs that make a body invalid in the way ``how`` says, at any depth.
+
+    A property inside an object is broken only when the object is required
+    on the way down (an optional envelope may be left out, then its inside
+    is not checked).
+    """
+    out: list[tuple[tuple[str, ...], JSON]] = []
+    view = api.object_view(schema)
     for prop, sub in sorted(view.properties.items()):
         node = api.resolve(sub)
         if not isinstance(node, Mapping) or node.get("readOnly") is True:
             continue
         kind = api.scalar_type(sub)
+        path = (*at, prop)
         if how == "missing" and prop in view.required:
-            out.append((prop, None))
-            continue
-        bad = _WRONG_TYPE.get(kind or "", _NOTHING) if how == "type" else _NOTHING
-        if how == "range":
-            bad = _out_of_range(node, kind)
-        if bad is not _NOTHING and not schema_validator(sub, document=api.document, purpose="request").is_valid(bad):
-            out.append((prop, bad))
+            out.append((path, None))
+        elif how != "missing":
+            bad = _WRONG_TYPE.get(kind or "", _NOTHING) if how == "type" else _out_of_range(node, kind)
+            if bad is not _NOTHING and not schema_validator(sub, document=api.document, purpose="request").is_valid(
+                bad
+            ):
+                out.append((path, bad))
+        if depth < 3 and prop in view.required and (kind == "object" or api.object_view(sub).properties):
+            out.extend(_breakable(api, sub, how, path, depth + 1))
     return out
 
 
@@ -1011,9 +1491,12 @@ def _security(api: _Api, op: Operation, how: str) -> _Template | None:
         wanted = ["403"]
 
     def build(b: _Builder) -> None:
-        # A missing or wrong credential is refused before anything is looked up;
-        # the wrong role is tried on real things, made with the right roles.
-        path_params = b.path_params(op) if how == "role" else b.unknown_path_params(op)
+        # Tried on real things (made with the right roles) whenever a valid request
+        # can be made, since a server may look the thing up before the credential;
+        # otherwise on unknown ones. A wrong token is sent in the operation's own
+        # scheme: the token is tested, not the scheme.
+        real = how == "role" or (not api.skipped(op, "response") and api.ungrounded(op) is None)
+        path_params = b.path_params(op) if real else b.unknown_path_params(op)
         body = b.body(op)
         auth = b.account(default) if how == "role" else how
         b.call(
@@ -1035,17 +1518,17 @@ def _accounts(api: _Api) -> Iterator[_Template]:
     registered = [role for role, spec in api.roles.items() if "login" not in spec]
     if not registered or "register" not in api.auth:
         return
-    login, register = api.ops[api.auth["login"]], api.ops[api.auth["register"]]
-    found = api.json_body(login)
-    fields = api.object_view(found[1]).properties if found else {}
-    secret = next((f for f in fields if "password" in f.lower()), None)
-    if secret is not None:
+    login, register = api.ops.get(api.auth.get("login", "")), api.ops[api.auth["register"]]
+    found = api.json_body(login) if login is not None else None
+    leaves = api.leaves(found[1]) if found else []
+    secret = next((tokens for tokens, _ in leaves if "password" in _norm(tokens[-1])), None)
+    if login is not None and secret is not None:
 
         def wrong_password(b: _Builder) -> None:
+            assert login is not None
+            assert secret is not None
             b.account(registered[0])
-            login_step = b.steps[-1]
-            body = dict(login_step.request.body) if isinstance(login_step.request.body, Mapping) else {}
-            body[secret] = str(body.get(secret, "")) + "-wrong"
+            body = _set_in(thaw(b.steps[-1].request.body), secret, "Wrong-password-123")
             b.call(
                 login,
                 "log in with a wrong password",
@@ -1157,18 +1640,126 @@ def _link_template(api: _Api, source: Operation, target: Operation, name: str, l
     return _Template("scenario", key, f"{api.op_id(source)} then {api.op_id(target)} (link {name})", build)
 
 
+def _is_action(path: str) -> bool:
+    """``/articles/{slug}/favorite``: a word after an item's parameter."""
+    segments = [s for s in path.split("/") if s]
+    return len(segments) >= 2 and not segments[-1].startswith("{") and segments[-2].startswith("{")
+
+
+def _persisted(api: _Api, op: Operation) -> _Template | None:
+    """An update of a thing with no id of its own (``PUT /user``): read back by the ``GET`` beside it."""
+    read = next((o for o in api.contract.operations if o.method == "get" and o.path == op.path), None)
+    if op.method not in ("put", "patch") or read is None or api.json_body(op) is None:
+        return None
+    if any(op in (r.update,) for r in api.resources) or api.response_schema(read) is None:
+        return None
+    token = api.auth.get("token", "")
+    renews = token.startswith("/") and api.find(api.response_schema(op), frozenset({_norm(token.rsplit("/", 1)[-1])}))
+
+    def build(b: _Builder) -> None:
+        role = api.role_of(op)
+        auth = b.account(role)
+        path_params = b.path_params(op)
+        change = b.body(op)
+        b.call(
+            op,
+            f"update with {api.op_id(op)}",
+            path_params=path_params,
+            body=change,
+            auth=auth,
+            expect_success=True,
+            extra=b.equal_fields(op, change, "the update is answered"),
+            capture={auth: token} if renews and auth != "none" else None,  # a new token may replace the old one
+        )
+        b.call(
+            read,
+            f"read it back with {api.op_id(read)}",
+            path_params=_for(read, path_params),
+            auth=auth if read.security or auth != "none" else None,
+            expect_success=True,
+            extra=b.equal_fields(read, change, "the update persisted"),
+        )
+
+    return _Template("lifecycle", f"{api.op_id(op)}.persisted", f"{api.op_id(op)}: the update is read back", build)
+
+
+def _action(api: _Api, op: Operation) -> _Template | None:
+    """An action on a thing (``POST /profiles/{username}/follow``): the thing read afterwards shows its effect.
+
+    The action's response and the thing's read share booleans and counts
+    (``following``, ``favorited``, ``favoritesCount``); after the action, the
+    read (as the same account) shows the values the action answered.
+    """
+    if op.method not in ("post", "delete", "put") or not _is_action(op.path):
+        return None
+    parent = op.path.rstrip("/").rsplit("/", 1)[0]
+    read = next((o for o in api.contract.operations if o.method == "get" and o.path == parent), None)
+    if read is None or not parent.endswith("}") or api.json_body(op) is not None:
+        return None
+    acted, shown = api.response_schema(op), api.response_schema(read)
+    if acted is None or shown is None:
+        return None
+    shown_leaves = dict(api.leaves(shown))
+    state = [
+        "/" + "/".join(escape_pointer(t) for t in tokens)
+        for tokens, sub in api.leaves(acted)
+        if api.scalar_type(sub) in ("boolean", "integer") and tokens in shown_leaves and len(tokens) <= 2
+    ]
+    if not state:
+        return None
+
+    def build(b: _Builder) -> None:
+        auth = b.account(api.role_of(op))
+        path_params = b.path_params(op)
+        capture = {f"after.{i}": pointer for i, pointer in enumerate(state)}
+        undo = next((o for o in api.contract.operations if o.method == "post" and o.path == op.path), None)
+        if op.method == "delete" and undo is not None and _is_action(op.path):  # an undo needs its do first
+            b.call(undo, f"call {api.op_id(undo)} first", path_params=path_params, auth=auth, expect_success=True)
+        b.call(op, f"call {api.op_id(op)}", path_params=path_params, auth=auth, expect_success=True, capture=capture)
+        b.call(
+            read,
+            f"read it with {api.op_id(read)}, as the same account",
+            path_params=_for(read, path_params),
+            auth=auth,
+            expect_success=True,
+            extra=[
+                Expectation(
+                    "equals", {"pointer": pointer, "value": {"$var": f"after.{i}"}}, f"{pointer} shows the action"
+                )
+                for i, pointer in enumerate(state)
+            ],
+        )
+
+    return _Template("scenario", f"{api.op_id(op)}.effect", f"{api.op_id(op)}: the effect is read back", build)
+
+
 def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     by_kind: dict[str, list[_Template]] = {kind: [] for kind in CASE_KINDS}
+    effects: list[_Template] = []  # after the declared scenarios and the links
     for resource in api.resources:
-        if not api.skipped(resource.create, "lifecycle"):
+        reason = api.ungrounded(resource.create)
+        if reason is not None:
+            api.left_out.append((api.op_id(resource.create), "lifecycle", reason))
+        elif not api.skipped(resource.create, "lifecycle"):
             by_kind["lifecycle"].append(_lifecycle(api, resource))
             by_kind["response"].extend(_filters(api, resource))
     for template in _accounts(api):
         by_kind[template.kind].append(template)
     for op in api.contract.operations:
-        if not api.skipped(op, "response"):
+        reason = api.ungrounded(op)
+        if reason is not None:  # never a case a correct server must fail: left out, and said why
+            api.left_out.append((api.op_id(op), "response, negative", reason))
+        if reason is None and not api.skipped(op, "response"):
             by_kind["response"].append(_response(api, op))
-        if not api.skipped(op, "negative"):
+        if reason is None and not api.skipped(op, "lifecycle"):
+            made = _persisted(api, op)
+            if made is not None:
+                by_kind["lifecycle"].append(made)
+        if reason is None and not api.skipped(op, "scenario"):
+            made = _action(api, op)
+            if made is not None:
+                effects.append(made)
+        if reason is None and not api.skipped(op, "negative"):
             for how in ("missing", "type", "range"):
                 made = _negative_body(api, op, how)
                 if made is not None:
@@ -1184,6 +1775,7 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
     for index, scenario in enumerate(api.config.get("scenarios", ())):
         by_kind["scenario"].append(_scenario(api, index, scenario))
     by_kind["scenario"].extend(_links(api))
+    by_kind["scenario"].extend(effects)
     unknown_kinds = sorted(set(kinds) - set(CASE_KINDS))
     if unknown_kinds:
         raise CdspecError(f"unknown case kind {unknown_kinds[0]!r} (known: {', '.join(CASE_KINDS)})")

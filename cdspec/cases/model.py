@@ -74,7 +74,10 @@ class Request:
     or ``"invalid"`` for a well-formed but wrong one. ``pages`` tells the
     runner how to walk a paginated list for ``contains``/``not_contains``
     (``style`` ``"page"`` or ``"offset"``, the ``param`` and its ``start``,
-    ``size_param`` and ``size``, and the ``items`` pointer).
+    ``size_param`` and ``size``, and the ``items`` pointer). ``scheme`` says
+    where the credential goes (default ``Authorization: Bearer <token>``):
+    ``{"in": "header", "name": "Authorization", "format": "Token {token}"}``,
+    ``{"in": "query" | "cookie", "name": ...}`` or ``{"type": "basic"}``.
     """
 
     method: str
@@ -88,6 +91,7 @@ class Request:
     content_type: str | None = None
     auth: str = "none"
     pages: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    scheme: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"method": self.method, "path": self.path}
@@ -104,6 +108,8 @@ class Request:
             data["auth"] = self.auth
         if self.pages:
             data["pages"] = thaw(self.pages)
+        if self.scheme:
+            data["scheme"] = thaw(self.scheme)
         return data
 
     @classmethod
@@ -120,6 +126,7 @@ class Request:
             content_type=data.get("content_type"),
             auth=data.get("auth", "none"),
             pages=data.get("pages"),
+            scheme=data.get("scheme"),
         )
 
 
@@ -188,7 +195,9 @@ class Case:
     ``kind`` is ``"lifecycle"``, ``"negative"``, ``"security"``,
     ``"response"`` or ``"scenario"`` (declared in the task file);
     ``operations`` are the contract operations it exercises; ``vars`` are
-    bound before the first step (values may be symbols).
+    bound before the first step (values may be symbols). ``base_path`` (the
+    contract's servers path, ``/api``) is put before every request's path
+    unless the run's ``base_url`` has a path of its own.
     """
 
     id: str
@@ -198,6 +207,7 @@ class Case:
     task_id: str = ""
     operations: tuple[str, ...] = attrs.field(converter=_strings, default=())
     vars: FrozenDict = attrs.field(converter=_frozen_mapping, factory=FrozenDict)
+    base_path: str = ""
 
     @property
     def assertions(self) -> int:
@@ -233,6 +243,8 @@ class Case:
         }
         if self.vars:
             data["vars"] = thaw(self.vars)
+        if self.base_path:
+            data["base_path"] = self.base_path
         data["steps"] = [s.to_data() for s in self.steps]
         return data
 
@@ -247,4 +259,5 @@ class Case:
             task_id=data.get("task_id", ""),
             operations=tuple(data.get("operations", ())),
             vars=data.get("vars"),
+            base_path=data.get("base_path", ""),
         )
