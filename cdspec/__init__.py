@@ -35,6 +35,7 @@ from .load import (
     load_variants,
     parse_task,
 )
+from ._source import Limits
 from .merge import merge
 from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
 from .plans import Plan, Provenance, Skipped, Variant, Variants, variants
@@ -62,6 +63,7 @@ __all__ = [
     "Kind",
     "KindRegistry",
     "Layer",
+    "Limits",
     "LoadError",
     "MediaType",
     "Operation",
