@@ -128,9 +128,12 @@ class Input:
 
 
 def _dump(data: Any, as_json: bool) -> str:
-    if as_json:
-        return json.dumps(data, indent=1)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if not as_json:
+        try:
+            return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        except RecursionError:  # PyYAML's representer recurses a few frames a level: JSON is YAML too
+            pass
+    return json.dumps(data, indent=1)
 
 
 def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
