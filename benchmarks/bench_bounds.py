@@ -84,6 +84,16 @@ def cases(tmp: Path) -> dict[str, tuple[str, str]]:
         "\n".join(merge) + "\ntarget: {<<: [*L18, *L18]}\n",
         "cdspec.load_task(path)",
     )
+    (tmp / "verify-3-hardlinks-2mb").mkdir()
+    code = "".join(f"def f{i}(a, b):\n    return [a + b * {i}, str(a), {{'k': b}}]\n\n\n" for i in range(30_000))
+    app = tmp / "verify-3-hardlinks-2mb" / "app.py"
+    app.write_text(code[: code.rindex("def ", 0, 2_000_000)], encoding="utf-8")
+    for name in ("b.py", "c.py"):
+        os.link(app, app.parent / name)
+    made["verify-3-hardlinks-2mb"] = (
+        str(app.parent),
+        "project = cdspec.Project.from_directory(path); [project.ast(p) for p in project.python_files]",
+    )
     return made
 
 
@@ -108,24 +118,32 @@ RUNNER = textwrap.dedent(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="run only the case of this name")
+    parser.add_argument("--only", action="append", help="run only the cases of these names")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument(
+        "--code", type=Path, default=REPO, help="a checkout whose cdspec to measure (default: this one)"
+    )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds a case may take before it is stopped")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for name, (path, call) in cases(Path(folder)).items():
-            if args.only and name != args.only:
+            if args.only and name not in args.only:
                 continue
-            size = os.path.getsize(path)
-            done = subprocess.run(
-                [sys.executable, "-c", RUNNER.format(call=call), path],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=REPO,
-                timeout=1800,
-            )
-            row = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-300:]}
+            size = sum(p.stat().st_size for p in Path(path).iterdir()) if Path(path).is_dir() else os.path.getsize(path)
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", RUNNER.format(call=call), path],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    cwd=args.code,
+                    timeout=args.timeout,
+                )
+            except subprocess.TimeoutExpired:
+                row: dict[str, object] = {"error": f"stopped after {args.timeout} s"}
+            else:
+                row = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-300:]}
             results[name] = {"bytes": size, **row}
             outcome = row.get("outcome", row.get("error"))
             cpu, peak = row.get("cpu_s", "?"), row.get("peak_mib", "?")

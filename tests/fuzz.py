@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -259,9 +258,15 @@ LOADERS: dict[str, Callable[[Path], object]] = {
 
 
 def run_one(item: Input, folder: Path) -> str:
-    """Write ``item`` into an empty ``folder``, load it; ``"ok"``, ``"refused"``, or what escaped."""
+    """Write ``item`` into ``folder`` and load it; ``"ok"``, ``"refused"``, or what escaped.
+
+    The files other than the main one are the same for every input: they
+    are written once per folder (loading writes nothing, so they stay).
+    """
     for name, content in item.files.items():
         path = folder / name
+        if name != item.main and path.exists():
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     try:
@@ -273,6 +278,5 @@ def run_one(item: Input, folder: Path) -> str:
     except Exception as exc:  # the point: anything foreign is a finding
         return f"foreign: {type(exc).__name__}: {str(exc)[:300]}"
     finally:
-        for child in folder.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        (folder / item.main).unlink()
     return "ok"
