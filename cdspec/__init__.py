@@ -4,6 +4,7 @@ A task is an OpenAPI 3.x contract plus an ordered stack of constraint layers.
 The public API is what this module exports; everything else is internal.
 """
 
+from ._source import Limits
 from ._version import __version__
 from .contract import Contract, MediaType, Operation, Parameter, RequestBody, Response
 from .errors import (
@@ -35,7 +36,6 @@ from .load import (
     load_variants,
     parse_task,
 )
-from ._source import Limits
 from .merge import merge
 from .model import Constraint, Feature, Layer, PromptTemplate, Section, Target, Task
 from .plans import Plan, Provenance, Skipped, Variant, Variants, variants

@@ -630,7 +630,9 @@ def _build_yaml(parser: Any, text: str, name: str, limits: Limits) -> Source:
     return Source(name, text, data, lines=builder.lines)
 
 
-_STARTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_STARTS = frozenset({yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent})
+_ENDS = frozenset({yaml.SequenceEndEvent, yaml.MappingEndEvent})
+_IN_SEQ, _WANT_KEY, _WANT_VALUE = 0, 1, 2
 
 
 def _yaml_nodes_bound(text: str) -> int:
@@ -651,14 +653,29 @@ def _count_events(text: str, name: str, limits: Limits) -> None:
     parser = _CParser(text)
     get = parser.get_event
     left = limits.max_nodes
+    states: list[int] = []  # per open collection: _IN_SEQ, _WANT_KEY or _WANT_VALUE (keys are not values)
     try:
         while (event := get()) is not None:
-            if isinstance(event, _STARTS):
+            kind = type(event)
+            if kind in _ENDS:
+                states.pop()
+                continue
+            if kind not in _STARTS:
+                continue
+            if states and states[-1] == _WANT_KEY:
+                states[-1] = _WANT_VALUE
+            else:
+                if states and states[-1] == _WANT_VALUE:
+                    states[-1] = _WANT_KEY
                 left -= 1
                 if left < 0:
                     line = event.start_mark.line + 1
                     what = f"the document holds more than {limits.max_nodes} values"
                     raise LoadError([Problem(limit_message(what, "max_nodes", limits), file=name, line=line)])
+            if kind is yaml.SequenceStartEvent:
+                states.append(_IN_SEQ)
+            elif kind is yaml.MappingStartEvent:
+                states.append(_WANT_KEY)
     except yaml.YAMLError:
         return  # the build reports it
     finally:

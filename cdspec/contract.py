@@ -330,11 +330,17 @@ def outside_references(value: JSON, *, prefix: str = "") -> Iterator[Problem]:
     would change the base the fragments resolve against) are problems at
     their pointer: cdspec fetches no URL and reads no file while validating.
     """
+    for keyword, target, pointer in _outside(value, prefix):
+        yield Problem(_outside_message(keyword, target), pointer=pointer)
+
+
+def _outside(value: JSON, prefix: str) -> Iterator[tuple[str, str, str]]:
+    """Keyword, target and pointer of each reference in ``value`` that is not a ``#...`` fragment."""
     for node, pointer in _schema_nodes(value, prefix):
         for keyword in ("$ref", "$dynamicRef", "$recursiveRef", "$id"):
             target = node.get(keyword)
             if isinstance(target, str) and not target.startswith("#"):
-                yield Problem(_outside_message(keyword, target), pointer=f"{pointer}/{escape_pointer(keyword)}")
+                yield keyword, target, f"{pointer}/{escape_pointer(keyword)}"
 
 
 def _outside_message(keyword: str, target: str) -> str:
@@ -343,17 +349,20 @@ def _outside_message(keyword: str, target: str) -> str:
             f"'$id' {target!r} would resolve references against a base outside the document; "
             "cdspec resolves only references inside it (remove the $id)"
         )
-    if keyword == "$ref":
-        return (
-            f"external reference {target!r}: the contract must be self-contained here "
-            "(load it from a file so cdspec can bundle the files it references; URLs are never fetched)"
-        )
     return f"{keyword} {target!r} points outside the document (only '#...' fragments are allowed)"
 
 
 def _dangling_refs(document: JSON) -> Iterator[Problem]:
     """Every reference that leaves the document or ``$ref`` that points to nothing, at its pointer."""
-    yield from outside_references(document)
+    for keyword, target, where in _outside(document, ""):
+        if keyword == "$ref":  # a file reference left unbundled: say how to bundle it
+            message = (
+                f"external reference {target!r}: the contract must be self-contained here "
+                "(load it from a file so cdspec can bundle the files it references)"
+            )
+        else:
+            message = _outside_message(keyword, target)
+        yield Problem(message, pointer=where)
     for node, pointer in _schema_nodes(document):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#"):
