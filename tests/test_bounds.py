@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cdspec
-from cdspec import ContractError, Limits, LoadError, _source
+from cdspec import Limits, LoadError, _source
 from cdspec.load import load_cases
 from cdspec.verify import project as verify_project
 from tests import fuzz
