@@ -45,12 +45,19 @@ def fan_out(levels: int, width: int = 10) -> str:
 
 
 def big_json_task(target_bytes: int) -> dict[str, object]:
-    """A valid JSON task padded with a large constraint list in an extension field."""
-    rows = [
-        {"id": f"c{i}", "kind": "orm", "params": {"orm": "sqlalchemy", "note": "x" * 40}}
-        for i in range(target_bytes // 140)
+    """A JSON task of about ``target_bytes`` (one layer of many constraints) whose contract file is missing."""
+    constraints = [
+        {"id": f"c{i}", "kind": "orm", "params": {"orm": "sqlalchemy", "style": "2.0"}, "text": "x" * 30}
+        for i in range(target_bytes // 180)
     ]
-    return {"id": "demo", "title": "Demo", "target": {"language": "python", "framework": "fastapi"}, "x-pad": rows}
+    return {
+        "id": "demo",
+        "title": "Demo",
+        "goal": "Build it.",
+        "target": {"language": "python", "framework": "fastapi"},
+        "layers": [{"name": "orm", "constraints": constraints}],
+        "contract": "missing.yaml",
+    }
 
 
 def cases(tmp: Path) -> dict[str, tuple[str, str]]:
@@ -68,7 +75,7 @@ def cases(tmp: Path) -> dict[str, tuple[str, str]]:
     add("yaml-block-list-15mb", "task.yaml", "- a\n" * (15 * 1024 * 1024 // 4), "cdspec.load_task(path)")
     big = big_json_task(15 * 1024 * 1024)
     text = json.dumps(big, indent=1)
-    cut = text.rindex('"note"')
+    cut = text.rindex('"style"')
     add("json-15mb-duplicate-key", "task.json", text[:cut] + '"orm": "x", ' + text[cut:], "cdspec.load_task(path)")
     add("json-15mb-no-contract", "task.json", text, "cdspec.load_task(path)")
     add("json-flow-list-16mb", "task.json", "[" + "1," * (8 * 1024 * 1024 - 2) + "1]", "cdspec.load_task(path)")
