@@ -22,31 +22,10 @@ import cdspec
 from cdspec.evaluate import load_results
 from cdspec.load import load_cases
 
-INTERNAL_BUG = "this is a bug in cdspec"
+from .test_robustness import INTERNAL_BUG, RICH_CONTRACT
 
 LAYER = {"name": "orm", "constraints": [{"id": "orm.use", "kind": "orm", "params": {"orm": "sqlalchemy"}}]}
-CONTRACT: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Demo", "version": "1"},
-    "paths": {
-        "/books/{id}": {
-            "parameters": [{"$ref": "#/components/parameters/Id"}],
-            "get": {
-                "operationId": "getBook",
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Book"}}},
-                    }
-                },
-            },
-        }
-    },
-    "components": {
-        "parameters": {"Id": {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}},
-        "schemas": {"Book": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}}},
-    },
-}
+CONTRACT = RICH_CONTRACT
 TASK: dict[str, Any] = {
     "id": "demo",
     "title": "Demo",
