@@ -4,6 +4,7 @@ A task is an OpenAPI 3.x contract plus an ordered stack of constraint layers.
 The public API is what this module exports; everything else is internal.
 """
 
+from ._source import Limits
 from ._version import __version__
 from .contract import Contract, MediaType, Operation, Parameter, RequestBody, Response
 from .errors import (
@@ -62,6 +63,7 @@ __all__ = [
     "Kind",
     "KindRegistry",
     "Layer",
+    "Limits",
     "LoadError",
     "MediaType",
     "Operation",

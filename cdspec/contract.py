@@ -34,6 +34,7 @@ __all__ = [
     "Response",
     "contract_problems",
     "normalize_base_path",
+    "outside_references",
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -295,29 +296,80 @@ def _index(document: FrozenDict) -> Iterator[Operation]:
 # --------------------------------------------------------------------------- validation
 
 
-def _dangling_refs(document: JSON) -> Iterator[Problem]:
-    """Every ``$ref`` that is external or points to nothing, at its pointer."""
-    stack: list[tuple[JSON, str]] = [(document, "")]
+_DATA_KEYWORDS = frozenset({"example", "default", "const", "enum"})
+"""Keywords whose values are instances, not schemas: a ``$ref`` key in them is data.
+
+(``examples`` too when it is a list, as in JSON Schema; OpenAPI's map of
+Example Objects may hold references of its own.)
+"""
+
+
+def _schema_nodes(value: JSON, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every mapping of a document or schema with its pointer, in document order, data values skipped."""
+    stack: list[tuple[JSON, str]] = [(value, prefix)]
     while stack:
         node, pointer = stack.pop()
         if isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                where = f"{pointer}/$ref"
-                if not ref.startswith("#"):
-                    yield Problem(
-                        f"external reference {ref!r}: the contract must be self-contained here "
-                        "(load it from a file so cdspec can bundle the files it references)",
-                        pointer=where,
-                    )
-                else:
-                    try:
-                        _pointer_get(document, ref)
-                    except KeyError:
-                        yield Problem(f"reference {ref!r} points to nothing in the contract", pointer=where)
-            stack.extend((v, f"{pointer}/{escape_pointer(k)}") for k, v in reversed(list(node.items())))
+            yield node, pointer
+            stack.extend(
+                (v, f"{pointer}/{escape_pointer(k)}")
+                for k, v in reversed(list(node.items()))
+                if k not in _DATA_KEYWORDS
+                and not str(k).startswith("x-")
+                and not (k == "examples" and isinstance(v, list))
+            )
         elif isinstance(node, list):
             stack.extend((v, f"{pointer}/{i}") for i, v in reversed(list(enumerate(node))))
+
+
+def outside_references(value: JSON, *, prefix: str = "") -> Iterator[Problem]:
+    """Every reference of a schema (or document) that could make a validator read outside it.
+
+    A ``$ref`` that is not a ``#...`` fragment, a ``$dynamicRef`` or
+    ``$recursiveRef`` that is not one, and an ``$id`` that is not one (it
+    would change the base the fragments resolve against) are problems at
+    their pointer: cdspec fetches no URL and reads no file while validating.
+    """
+    for keyword, target, pointer in _outside(value, prefix):
+        yield Problem(_outside_message(keyword, target), pointer=pointer)
+
+
+def _outside(value: JSON, prefix: str) -> Iterator[tuple[str, str, str]]:
+    """Keyword, target and pointer of each reference in ``value`` that is not a ``#...`` fragment."""
+    for node, pointer in _schema_nodes(value, prefix):
+        for keyword in ("$ref", "$dynamicRef", "$recursiveRef", "$id"):
+            target = node.get(keyword)
+            if isinstance(target, str) and not target.startswith("#"):
+                yield keyword, target, f"{pointer}/{escape_pointer(keyword)}"
+
+
+def _outside_message(keyword: str, target: str) -> str:
+    if keyword == "$id":
+        return (
+            f"'$id' {target!r} would resolve references against a base outside the document; "
+            "cdspec resolves only references inside it (remove the $id)"
+        )
+    return f"{keyword} {target!r} points outside the document (only '#...' fragments are allowed)"
+
+
+def _dangling_refs(document: JSON) -> Iterator[Problem]:
+    """Every reference that leaves the document or ``$ref`` that points to nothing, at its pointer."""
+    for keyword, target, where in _outside(document, ""):
+        if keyword == "$ref":  # a file reference left unbundled: say how to bundle it
+            message = (
+                f"external reference {target!r}: the contract must be self-contained here "
+                "(load it from a file so cdspec can bundle the files it references)"
+            )
+        else:
+            message = _outside_message(keyword, target)
+        yield Problem(message, pointer=where)
+    for node, pointer in _schema_nodes(document):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            try:
+                _pointer_get(document, ref)
+            except KeyError:
+                yield Problem(f"reference {ref!r} points to nothing in the contract", pointer=f"{pointer}/$ref")
 
 
 @functools.cache

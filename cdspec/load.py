@@ -37,10 +37,13 @@ from ._mustache import compile_template
 from ._schemas import schema as packaged_schema
 from ._schemas import schema_problems
 from ._source import (
+    DEFAULT_LIMITS,
+    Limits,
     Source,
     array_index,
     dump_yaml,
     escape_pointer,
+    limit_message,
     open_regular,
     parse_text,
     pointer_tokens,
@@ -48,7 +51,7 @@ from ._source import (
     resolve_pointer,
 )
 from .cases.model import Case
-from .contract import Contract, contract_problems
+from .contract import Contract, contract_problems, outside_references
 from .errors import CdspecError, ContractError, LoadError, Problem, TemplateError, unknown_kind_message
 from .kinds import BUILTIN_KINDS, KindRegistry
 from .merge import merge
@@ -98,9 +101,12 @@ def _root_cause(exc: BaseException) -> BaseException:
 class _Loader:
     """One load: the files read, where every value came from, the problems found."""
 
-    def __init__(self, root: Path, kinds: KindRegistry) -> None:
+    def __init__(self, root: Path, kinds: KindRegistry, limits: Limits = DEFAULT_LIMITS) -> None:
         self.root = root.resolve()
         self.kinds = kinds
+        self.limits = limits
+        self.expanded: dict[tuple[str, bool], JSON] = {}  # each reference target expanded once
+        self.sizes: dict[int, tuple[object, int, int]] = {}  # id -> (value, values, levels) of expanded data
         self.sources: dict[Path, Source] = {}
         self.origin: dict[int, _Location] = {}
         self.key_origin: dict[int, dict[str, _Location]] = {}
@@ -123,7 +129,7 @@ class _Loader:
     def file(self, path: Path) -> Source:
         resolved = self.inside_root(path)
         if resolved not in self.sources:
-            source = read_source(resolved, name=_display(path))
+            source = read_source(resolved, name=_display(path), limits=self.limits)
             self.sources[resolved] = source
             self.track(source, source.data, "")
         return self.sources[resolved]
@@ -277,6 +283,9 @@ class _Loader:
 
         ref = node["$ref"]
         ref_at = (at[0], f"{at[1]}/$ref")
+        if _leaves_document(ref):
+            self.problem_at(ref_at, _OUTSIDE.format(ref=ref))
+            return node
         target = urljoin(resolver._base_uri, ref)
         if target in trail:
             self.problem_at(ref_at, f"reference {ref!r} refers back to itself (a $ref cycle)")
@@ -305,14 +314,19 @@ class _Loader:
                 self.problem_at(ref_at, f"cannot follow {ref!r}: {type(cause).__name__}")
             return node
         source = self.sources.get(Path(unquote(urlsplit(file_uri).path))) or at[0]
-        value = self.expand(
-            contents,
-            resolved.resolver,
-            (source, fragment),
-            (*trail, target),
-            # Inside another file, '#/...' means that file: inline everything.
-            keep_local=keep_local and source is at[0],
-        )
+        # Inside another file, '#/...' means that file: inline everything.
+        inner_local = keep_local and source is at[0]
+        # Each target is expanded once and shared wherever it is referred to
+        # (as YAML aliases are), and counted at every use: a file whose
+        # references fan out is refused by counting, not by expanding it.
+        if (target, inner_local) in self.expanded:
+            value = self.expanded[target, inner_local]
+        else:
+            value = self.expand(
+                contents, resolved.resolver, (source, fragment), (*trail, target), keep_local=inner_local
+            )
+            self.expanded[target, inner_local] = value
+        self.within_limits(value, ref_at)
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         if siblings:
             self.derive(siblings, node)
@@ -323,6 +337,43 @@ class _Loader:
                 made=self.made,
             )
         return self.mark_whole(value)
+
+    def measure(self, value: JSON) -> tuple[int, int]:
+        """The values ``value`` expands to and its levels of nesting; shared parts are measured once."""
+        if not isinstance(value, dict | list):
+            return 1, 0
+        stack: list[tuple[Any, bool]] = [(value, False)]
+        while stack:
+            node, done = stack.pop()
+            children = list(node.values()) if isinstance(node, dict) else node
+            if not done:
+                if id(node) not in self.sizes:
+                    stack.append((node, True))
+                    stack.extend((c, False) for c in children if isinstance(c, dict | list) and id(c) not in self.sizes)
+                continue
+            size, height = 1, 0
+            for child in children:
+                if isinstance(child, dict | list):
+                    _, child_size, child_height = self.sizes[id(child)]
+                    size, height = size + child_size, max(height, child_height)
+                else:
+                    size += 1
+            self.sizes[id(node)] = (node, size, height + 1)
+        _, size, height = self.sizes[id(value)]
+        return size, height
+
+    def within_limits(self, value: JSON, at: _Location) -> None:
+        """Stop the load when ``value`` (references followed) is past ``max_nodes`` or ``max_depth``."""
+        size, height = self.measure(value)
+        limits = self.limits
+        if size > limits.max_nodes:
+            what = f"references expand to more than {limits.max_nodes} values"
+            self.problem_at(at, limit_message(what, "max_nodes", limits))
+            raise LoadError(dict.fromkeys(self.problems))
+        if height > limits.max_depth:
+            what = f"references nest deeper than {limits.max_depth} levels"
+            self.problem_at(at, limit_message(what, "max_depth", limits))
+            raise LoadError(dict.fromkeys(self.problems))
 
     def mark_whole(self, value: _T) -> _T:
         if isinstance(value, dict | list):
@@ -470,6 +521,21 @@ def _build_task(data: JSON, origin: str | None) -> Task:
 # --------------------------------------------------------------------------- public API
 
 
+_OUTSIDE = (
+    "reference {ref!r} points outside the document: only '#/...' pointers and relative paths "
+    "to files inside the root are followed (cdspec never fetches a URL or reads a file: URI)"
+)
+
+
+def _leaves_document(ref: str) -> bool:
+    """Whether a ``$ref`` names a URL, a ``file:`` URI or a host, not a relative path."""
+    try:
+        parts = urlsplit(ref)
+    except ValueError:  # a malformed URL ('http://[x')
+        return True
+    return bool(parts.scheme or parts.netloc or ref.startswith("//"))
+
+
 def _root_for(path: Path, root: str | os.PathLike[str] | None) -> Path:
     return Path(root) if root is not None else path.parent
 
@@ -497,12 +563,15 @@ def load_task(
     *,
     kinds: KindRegistry = BUILTIN_KINDS,
     root: str | os.PathLike[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Task:
     """Load, resolve and validate a task file (YAML or JSON).
 
     ``root`` bounds the files the task may refer to (``$ref``, ``extends``,
     ``contract``); it defaults to the task file's directory. ``kinds`` is
     the registry that gives constraint kinds their params schemas.
+    ``limits`` bounds the work (:class:`~cdspec.Limits`: file size, values
+    after aliases and references, nesting).
 
     Raises :class:`~cdspec.LoadError` (or its subclass
     :class:`~cdspec.ContractError` when only the contract is at fault)
@@ -511,7 +580,7 @@ def load_task(
     file = Path(path).absolute()
 
     def load() -> Task:
-        loader = _Loader(_root_for(file, root), kinds)
+        loader = _Loader(_root_for(file, root), kinds, limits)
         return _finish_task(loader, loader.file(file), file)
 
     return _safely(_display(file), load)
@@ -524,6 +593,7 @@ def parse_task(
     name: str = "<string>",
     kinds: KindRegistry = BUILTIN_KINDS,
     root: str | os.PathLike[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Task:
     """Load a task from a string (see :func:`load_task`).
 
@@ -532,8 +602,8 @@ def parse_task(
     """
 
     def load() -> Task:
-        loader = _Loader(Path(root) if root is not None else Path.cwd(), kinds)
-        source = parse_text(text, name=name, format=format)
+        loader = _Loader(Path(root) if root is not None else Path.cwd(), kinds, limits)
+        source = parse_text(text, name=name, format=format, limits=limits)
         loader.adopt(source)
         return _finish_task(loader, source, None)
 
@@ -543,6 +613,7 @@ def parse_task(
 def _finish_task(loader: _Loader, source: Source, path: Path | None) -> Task:
     loader.main = source
     data = loader.expand_task(source, path, (path.resolve(),) if path else ())
+    loader.within_limits(data, (source, ""))
     loader.check()
     shape = schema_problems(packaged_schema("task"), data)
     loader.report(data, shape)
@@ -596,14 +667,16 @@ def load_layer(
     *,
     kinds: KindRegistry = BUILTIN_KINDS,
     root: str | os.PathLike[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Layer:
     """Load and validate one layer file (see ``schemas/layer.schema.json``)."""
     file = Path(path).absolute()
 
     def load() -> Layer:
-        loader = _Loader(_root_for(file, root), kinds)
+        loader = _Loader(_root_for(file, root), kinds, limits)
         source = loader.main = loader.file(file)
         data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), ())
+        loader.within_limits(data, (source, ""))
         loader.check()
         loader.report(data, schema_problems(packaged_schema("layer"), data))
         loader.check()
@@ -615,7 +688,12 @@ def load_layer(
     return _safely(_display(file), load)
 
 
-def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Contract:
+def load_contract(
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Contract:
     """Load an OpenAPI 3.0/3.1 file, bundling the files its ``$ref``\\ s point to.
 
     Raises :class:`~cdspec.ContractError` (or :class:`~cdspec.LoadError` for
@@ -624,9 +702,10 @@ def load_contract(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
     file = Path(path).absolute()
 
     def load() -> Contract:
-        loader = _Loader(_root_for(file, root), BUILTIN_KINDS)
+        loader = _Loader(_root_for(file, root), BUILTIN_KINDS, limits)
         source = loader.main = loader.file(file)
         data = loader.expand(source.data, loader.resolver_for(source, file), (source, ""), (), keep_local=True)
+        loader.within_limits(data, (source, ""))
         loader.check()
         loader.report(data, contract_problems(data))
         if loader.problems:
@@ -641,6 +720,7 @@ def load_file(
     *,
     kinds: KindRegistry = BUILTIN_KINDS,
     root: str | os.PathLike[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Task | Layer | Contract:
     """Load a task, layer or contract file, whichever it is.
 
@@ -648,12 +728,12 @@ def load_file(
     ``constraints`` and no ``contract`` a layer, anything else a task.
     """
     file = Path(path).absolute()
-    data = _safely(_display(file), lambda: _Loader(_root_for(file, root), kinds).file(file).data)
+    data = _safely(_display(file), lambda: _Loader(_root_for(file, root), kinds, limits).file(file).data)
     if isinstance(data, dict) and "openapi" in data:
-        return load_contract(path, root=root)
+        return load_contract(path, root=root, limits=limits)
     if isinstance(data, dict) and "constraints" in data and "contract" not in data:
-        return load_layer(path, kinds=kinds, root=root)
-    return load_task(path, kinds=kinds, root=root)
+        return load_layer(path, kinds=kinds, root=root, limits=limits)
+    return load_task(path, kinds=kinds, root=root, limits=limits)
 
 
 # --------------------------------------------------------------------------- dumping
@@ -674,9 +754,6 @@ def dump_task(task: Task, *, format: Format = "yaml") -> str:
 
 # --------------------------------------------------------------------------- variants
 
-
-MAX_JSONL_LINE_BYTES = 64 * 1024 * 1024
-"""A line of a variants JSONL file longer than this is refused (a prompt is some kilobytes)."""
 
 # The line breaks of str.splitlines() that JSON leaves unescaped: escaping them
 # keeps one variant per line for every reader, not only for those that split on "\n".
@@ -729,17 +806,17 @@ def dump_manifest(variants: Iterable[Variant], *, format: Literal["jsonl", "csv"
     return buffer.getvalue()
 
 
-def _numbered_lines(path: Path, name: str) -> Iterator[tuple[int, bytes | None]]:
-    """The lines of a regular file, numbered from 1; ``None`` for a line that is too long."""
+def _numbered_lines(path: Path, name: str, most: int) -> Iterator[tuple[int, bytes | None]]:
+    """The lines of a regular file, numbered from 1; ``None`` for a line longer than ``most`` bytes."""
     with open_regular(path, name) as file:
         number = 0
-        while line := file.readline(MAX_JSONL_LINE_BYTES + 1):
+        while line := file.readline(most + 1):
             number += 1
-            if len(line) <= MAX_JSONL_LINE_BYTES:
+            if len(line) <= most:
                 yield number, line
                 continue
-            while line and not line.endswith(b"\n"):  # skip the rest of it
-                line = file.readline(MAX_JSONL_LINE_BYTES)
+            while line and not line.endswith(b"\n"):  # skip the rest of it, a bounded piece at a time
+                line = file.readline(1024 * 1024)
             yield number, None
 
 
@@ -777,13 +854,20 @@ def _variant_problems(variant: Variant, data: Mapping[str, Any]) -> list[Problem
 
 
 def _jsonl_records(
-    file: Path, name: str, schema_name: str, *, upgrade: Callable[[Any], Any] | None = None
+    file: Path,
+    name: str,
+    schema_name: str,
+    limits: Limits = DEFAULT_LIMITS,
+    check: Callable[[Any], Iterable[Problem]] | None = None,
+    *,
+    upgrade: Callable[[Any], Any] | None = None,
 ) -> tuple[list[tuple[int, Any]], list[Problem]]:
     """The lines of a JSONL file that are valid against ``schema_name``, and the problems of the others.
 
     Each problem names the file and the line; its pointer is inside that
     line's object. Blank lines are ignored. ``upgrade`` turns a record of an
-    older format into today's before it is checked.
+    older format into today's before it is checked; ``check`` finds further
+    problems in a line of the right shape.
     """
     problems: list[Problem] = []
     records: list[tuple[int, Any]] = []
@@ -791,9 +875,10 @@ def _jsonl_records(
     def add(found: Iterable[Problem], number: int) -> None:
         problems.extend(attrs.evolve(p, file=name, line=number) for p in found)
 
-    for number, raw in _numbered_lines(file, name):
+    for number, raw in _numbered_lines(file, name, limits.max_line_bytes):
         if raw is None:
-            add([Problem(f"line is longer than the {MAX_JSONL_LINE_BYTES} bytes allowed")], number)
+            what = f"the line is longer than {limits.max_line_bytes} bytes"
+            add([Problem(limit_message(what, "max_line_bytes", limits))], number)
             continue
         if not raw.strip(b" \t\r\n"):
             continue
@@ -806,7 +891,7 @@ def _jsonl_records(
             add([Problem(f"not UTF-8 text (bad byte at column {exc.start + 1})")], number)
             continue
         try:
-            data = parse_text(text, name=name, format="json").data
+            data = parse_text(text, name=name, format="json", limits=limits).data
         except LoadError as exc:
             add(exc.problems, number)
             continue
@@ -815,6 +900,10 @@ def _jsonl_records(
         shape = schema_problems(packaged_schema(schema_name), data)
         if shape:
             add(shape, number)
+            continue
+        found = list(check(data)) if check is not None else []
+        if found:
+            add(found, number)
             continue
         records.append((number, data))
     return records, problems
@@ -831,7 +920,7 @@ def _repeated_ids(records: Iterable[tuple[int, Any]], name: str) -> list[Problem
     return problems
 
 
-def load_variants(path: str | os.PathLike[str]) -> Variants:
+def load_variants(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Variants:
     """Read a variants JSONL file (see :func:`dump_variants`) back as :class:`~cdspec.Variants`.
 
     Each line is checked against ``schemas/variant.schema.json`` before
@@ -848,7 +937,7 @@ def load_variants(path: str | os.PathLike[str]) -> Variants:
     name = _display(file)
 
     def load() -> Variants:
-        records, problems = _jsonl_records(file, name, "variant")
+        records, problems = _jsonl_records(file, name, "variant", limits)
         items = []
         for number, data in records:
             variant = Variant.from_data(data)
@@ -867,17 +956,31 @@ def dump_cases(cases: Iterable[Case]) -> str:
     return "".join(_jsonl_line(case.to_data()) + "\n" for case in cases)
 
 
-def load_cases(path: str | os.PathLike[str]) -> tuple[Case, ...]:
+def _case_schema_problems(data: Any) -> Iterator[Problem]:
+    """References in a case's response schemas that point outside the schema (never followed)."""
+    for i, step in enumerate(data["steps"]):
+        for j, expectation in enumerate(step.get("expect", ())):
+            where = f"/steps/{i}/expect/{j}"
+            if "schema" in expectation:
+                yield from outside_references(expectation["schema"], prefix=f"{where}/schema")
+            for status, response in expectation.get("responses", {}).items():
+                if "schema" in response:
+                    prefix = f"{where}/responses/{escape_pointer(status)}/schema"
+                    yield from outside_references(response["schema"], prefix=prefix)
+
+
+def load_cases(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> tuple[Case, ...]:
     """Read a cases JSONL file (``schemas/case.schema.json`` per line).
 
     Raises :class:`~cdspec.LoadError` listing every problem with file, line
-    and pointer; ids must be unique. Nothing else escapes.
+    and pointer; ids must be unique; a response schema may refer only to
+    itself (``#/...``). Nothing else escapes.
     """
     file = Path(path).absolute()
     name = _display(file)
 
     def load() -> tuple[Case, ...]:
-        records, problems = _jsonl_records(file, name, "case")
+        records, problems = _jsonl_records(file, name, "case", limits, _case_schema_problems)
         problems.extend(_repeated_ids(records, name))
         if problems:
             raise LoadError(sorted(problems, key=lambda p: p.line or 0))

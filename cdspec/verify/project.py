@@ -44,6 +44,7 @@ __all__ = [
     "MAX_AST_DEPTH",
     "MAX_FILES",
     "MAX_FILE_BYTES",
+    "MAX_PARSED_BYTES",
     "SKIP_DIRS",
     "Import",
     "Note",
@@ -93,6 +94,13 @@ class NodeIndex:
 
 MAX_FILE_BYTES = 2_000_000
 """Files bigger than this are skipped with a note (a generated project's sources are far smaller)."""
+
+MAX_PARSED_BYTES = 8_000_000
+"""Python source parsed into ASTs per project, in all (an AST takes some 70 times its text's memory).
+
+Past it, further files get no AST and a note, so the checks that need
+one say "unchecked"; files that are one inode (hard links) are parsed once.
+"""
 
 MAX_FILES = 100_000
 """At most this many files are read; the rest are skipped with one note."""
@@ -239,6 +247,7 @@ class _Read:
         self.texts: dict[str, str] = {}
         self.dirs: set[str] = set()
         self.notes: list[Note] = []
+        self.inodes: dict[tuple[int, int], str] = {}  # (device, inode) -> the first path read from it
 
 
 def _open_nofollow(path: str) -> int:
@@ -259,6 +268,10 @@ def _read_file(path: str, rel: str, max_bytes: int, out: _Read) -> None:
             return
         if info.st_size > max_bytes:
             out.notes.append(Note(rel, f"file is {info.st_size} bytes, more than the {max_bytes} read, skipped"))
+            return
+        first = out.inodes.setdefault((info.st_dev, info.st_ino), rel)
+        if first != rel and first in out.texts:  # a hard link (or a link to a file) read already: one text
+            out.texts[rel] = out.texts[first]
             return
         chunks = []
         remaining = max_bytes + 1
@@ -671,6 +684,23 @@ class Project:
         text = self._texts.get(path)
         tree: ast.Module | None = None
         if text is not None and path.endswith((".py", ".pyi")):
+            by_text: dict[int, tuple[str, str]] = self.memo("ast:by-text", dict)  # id(text) -> (text, path)
+            _, first = by_text.setdefault(id(text), (text, path))
+            if first != path:  # the same text object: one inode read once, parsed once
+                tree = trees[path] = self.ast(first)
+                if tree is not None:
+                    walks_by_path: dict[str, tuple[ast.AST, ...]] = self.memo("walk", dict)
+                    walks_by_path[path] = walks_by_path[first]
+                return tree
+            parsed: list[int] = self.memo("ast:parsed-bytes", lambda: [0])
+            if parsed[0] + len(text) > MAX_PARSED_BYTES:
+                parse_notes_over: dict[str, Note] = self.memo("parse_notes", dict)
+                parse_notes_over[path] = Note(
+                    path, f"not analysed: the project's Python sources are over {MAX_PARSED_BYTES} bytes in all"
+                )
+                trees[path] = None
+                return None
+            parsed[0] += len(text)
             why = None
             try:
                 with _PARSING:
