@@ -94,7 +94,10 @@ DEFAULT_LIMITS = Limits()
 
 def limit_message(what: str, field: str, limits: Limits) -> str:
     """``what`` went past ``limits.<field>``: a message saying which limit and how to raise it."""
-    return f"{what} (limit {field}={getattr(limits, field)}; raise it with limits=cdspec.Limits({field}=...))"
+    return (
+        f"{what} (limit {field}={getattr(limits, field)}; raise it with limits=cdspec.Limits({field}=...)"
+        f" or the command line's --limit {field}=N)"
+    )
 
 
 def escape_pointer(token: object) -> str:

@@ -18,6 +18,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO, TypeVar
 
+import attrs
+
+from ._source import Limits
 from ._version import __version__
 from ._write import check_output, replacing, write_text
 from .contract import Contract
@@ -92,7 +95,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = 0
     for path in args.paths:
         try:
-            value = load_file(path, kinds=kinds, root=args.root)
+            value = load_file(path, kinds=kinds, root=args.root, limits=_limits(args))
         except CdspecError as exc:
             status = 1
             err.write(f"{exc}\n")
@@ -152,7 +155,7 @@ def _show_contract(contract: Contract, out: TextIO) -> None:
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
-    value = load_file(args.path, kinds=kinds, root=args.root)
+    value = load_file(args.path, kinds=kinds, root=args.root, limits=_limits(args))
     if isinstance(value, Task):
         _show_task(value, kinds, out)
     elif isinstance(value, Contract):
@@ -182,7 +185,7 @@ def _list_kinds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kinds = _kinds(args.kinds)
     layers = None if args.layers is None else [name.strip() for name in args.layers.split(",") if name.strip()]
-    task = load_task(args.task, kinds=kinds, root=args.root)
+    task = load_task(args.task, kinds=kinds, root=args.root, limits=_limits(args))
     prompt: Prompt = render(
         task,
         depth=args.depth,
@@ -301,7 +304,7 @@ def _variants(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         and os.path.abspath(args.out) == os.path.abspath(args.manifest)
     ):
         raise _UsageError("--out and --manifest name the same file")
-    task = load_task(args.task, kinds=kinds, root=args.root)
+    task = load_task(args.task, kinds=kinds, root=args.root, limits=_limits(args))
     made = variants(task, _plan(task, args.plan), kinds=kinds)
     outputs: list[tuple[str, str]] = []
     if args.out is not None:
@@ -341,7 +344,7 @@ def _cases(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("--n must not be negative")
     if args.out is not None:
         check_output(args.out, force=args.force, inputs=[args.task])
-    task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+    task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root, limits=_limits(args))
     if args.explain:
         from .cases._explain import explain
 
@@ -392,7 +395,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_output(path, force=args.force, inputs=[args.cases])
     with _counter(args, err, "run") as step:
         report = run_cases(
-            load_cases(args.cases),
+            load_cases(args.cases, limits=_limits(args)),
             base_url=args.base_url,
             request_timeout=request_timeout,
             case_timeout=case_timeout,
@@ -436,7 +439,7 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.diff is not None and args.baseline is not None:
         raise _UsageError("--diff and --baseline exclude each other: with --diff, PROJECT is the baseline")
     try:
-        task = load_task(args.task, kinds=kinds, root=args.root)
+        task = load_task(args.task, kinds=kinds, root=args.root, limits=_limits(args))
         if choices:
             task = task.choose(choices)
         project: Project | str = args.project
@@ -614,12 +617,12 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.out is not None:  # results files are appended to, never replaced: only inputs are refused
             check_output(args.out, force=True, inputs=[args.task, args.cases])
-        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
+        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root, limits=_limits(args))
         if args.depth is not None:
             task.at_depth(args.depth)  # a depth out of range is bad input, said before any work
         cases = None
         if backend and args.cases is not None:
-            cases = load_cases(args.cases)
+            cases = load_cases(args.cases, limits=_limits(args))
         elif backend:
             from .cases import generate_cases
 
@@ -687,8 +690,8 @@ def _evaluate_plan(args: argparse.Namespace, labels: dict[str, str], out: TextIO
     if args.workers < 1 or (args.n is not None and args.n < 0):
         raise _UsageError("--workers must be at least 1, --n not negative")
     try:
-        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root)
-        cases = load_cases(args.cases) if args.start and args.cases is not None else None
+        task = load_task(args.task, kinds=_kinds(args.kinds), root=args.root, limits=_limits(args))
+        cases = load_cases(args.cases, limits=_limits(args)) if args.start and args.cases is not None else None
         with _hypothesis_home():
             found = sweep(
                 task,
@@ -813,6 +816,31 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cmd.set_defaults(run=_demo)
 
 
+def _add_limit(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="raise a load limit for trusted input, e.g. max_nodes=5000000 (repeatable; see cdspec.Limits)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """``--limit NAME=N`` options as :class:`cdspec.Limits` (the defaults for the rest)."""
+    fields = {field.name for field in attrs.fields(Limits)}
+    given: dict[str, int] = {}
+    for spec in getattr(args, "limit", None) or ():
+        name, sep, value = spec.partition("=")
+        name = name.strip()
+        if not sep or name not in fields or not value.strip().isdigit() or int(value) < 1:
+            raise _UsageError(
+                f"--limit takes NAME=N with N >= 1 and NAME one of {', '.join(sorted(fields))}; got {spec!r}"
+            )
+        given[name] = int(value)
+    return Limits(**given)
+
+
 def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``run`` command and its options."""
     run_cmd = commands.add_parser(
@@ -841,6 +869,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run_cmd.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
     run_cmd.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
     run_cmd.add_argument("--force", action="store_true", help="replace existing --junit/--html files")
+    _add_limit(run_cmd)
     run_cmd.set_defaults(run=_run)
 
 
@@ -855,6 +884,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--kinds", metavar="MODULE:ATTR", help="a KindRegistry of your own constraint kinds")
         sub.add_argument("--root", metavar="DIR", help="directory that references may not leave (default: the file's)")
+        _add_limit(sub)
 
     validate = commands.add_parser("validate", help="check task, layer or contract files; exit 1 if any is invalid")
     validate.add_argument("paths", nargs="+", metavar="PATH")

@@ -42,7 +42,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def raise_hint(field: str) -> str:
-    return f"raise it with limits=cdspec.Limits({field}=...))"
+    return f"raise it with limits=cdspec.Limits({field}=...) or the command line's --limit {field}=N)"
 
 
 def fan_out(levels: int, width: int = 10, *, prefix: str = "") -> str:
@@ -398,3 +398,23 @@ def test_fuzz_slice(tmp_path: Path, kind: str) -> None:
     outcomes = [fuzz.run_one(fuzz.generate(rng, kind), tmp_path) for _ in range(40)]
     assert [o for o in outcomes if o not in ("ok", "refused")] == []
     assert "refused" in outcomes
+
+
+def test_the_command_line_raises_a_limit_with_limit(in_tmp: Path) -> None:
+    """``--limit NAME=N`` raises (or lowers) a limit for the command; a bad spec is a usage error, not a traceback."""
+    import io
+
+    from cdspec.cli import main
+
+    big = "[" + "1, " * 20 + "1]"
+    write(in_tmp, {"big.yaml": big})
+    err = io.StringIO()
+    assert main(["validate", "big.yaml", "--limit", "max_nodes=10"], out=io.StringIO(), err=err) == 1
+    assert "limit max_nodes=10" in err.getvalue()
+    assert "--limit max_nodes=N" in err.getvalue()
+    err = io.StringIO()
+    assert main(["validate", "big.yaml", "--limit", "max_nodes"], out=io.StringIO(), err=err) == 2
+    assert "--limit takes NAME=N" in err.getvalue()
+    err = io.StringIO()
+    assert main(["validate", "big.yaml", "--limit", "colour=3"], out=io.StringIO(), err=err) == 2
+    assert "max_depth, max_file_bytes, max_line_bytes, max_nodes" in err.getvalue()

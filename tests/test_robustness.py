@@ -686,7 +686,7 @@ def test_file_over_size_limit(in_tmp: Path) -> None:
     problem = only_problem(lambda: cdspec.load_task("task.yaml", limits=cdspec.Limits(max_file_bytes=100)))
     assert problem.message == (
         "the file is 203 bytes, more than 100 (limit max_file_bytes=100; "
-        "raise it with limits=cdspec.Limits(max_file_bytes=...))"
+        "raise it with limits=cdspec.Limits(max_file_bytes=...) or the command line's --limit max_file_bytes=N)"
     )
     assert problem.file == "task.yaml"
 
