@@ -110,7 +110,9 @@ def failures(task: cdspec.Task, project: Project) -> str:
 
 
 @pytest.mark.parametrize(
-    "base", ["library", "clinic", "renewals", "express", "hono", "fastapi", "flask", "django", "aiohttp"]
+    "base",
+    ["library", "clinic", "renewals", "express", "hono", "fastapi", "flask", "django", "aiohttp", "nest-typeorm",
+     "drizzle", "knex"],  # fmt: skip
 )
 def test_conforming_project_passes_every_constraint(base: str) -> None:
     """The reference backends, the renewals feature done right and the Express fixture: zero false alarms."""
