@@ -15,6 +15,7 @@ from pathlib import Path
 
 import cdspec
 from cdspec.verify import Project, verify
+from cdspec.verify._python import Column, Entity
 from cdspec.verify.checks._common import entities
 from cdspec.verify.findings import Status
 
@@ -29,6 +30,12 @@ paths:
 
 def project(files: dict[str, str]) -> Project:
     return Project.from_files({path: textwrap.dedent(text) for path, text in files.items()})
+
+
+def column(entity: Entity, name: str) -> Column:
+    found = entity.column(name)
+    assert found is not None, f"{entity.name}.{name} not read"
+    return found
 
 
 def task_with(tmp_path: Path, constraint: str, framework: str = "nestjs") -> cdspec.Task:
@@ -73,10 +80,10 @@ def test_typeorm_entity_columns_enums_and_join_columns() -> None:
     assert columns["id"] == ("uuid", False, True)
     assert columns["email"] == ("string", False, False)
     assert columns["age"] == ("integer", True, False)
-    assert user.column("role") is not None and user.column("role").enum_values == ("admin", "member")  # type: ignore[union-attr]
-    assert user.column("profile_ref") is not None and user.column("profile_ref").foreign_key == "@Profile"  # type: ignore[union-attr]
+    assert column(user, "role").enum_values == ("admin", "member")
+    assert column(user, "profile_ref").foreign_key == "@Profile"
     assert [(r.name, r.target, r.kind) for r in user.relations] == [("profile", "Profile", "one-to-one")]
-    assert profile.column("bio") is not None and profile.column("bio").type == "text"  # type: ignore[union-attr]
+    assert column(profile, "bio").type == "text"
 
 
 def test_drizzle_enums_modes_and_both_column_names() -> None:
@@ -99,13 +106,9 @@ def test_drizzle_enums_modes_and_both_column_names() -> None:
         """
     }
     models = {e.name: e for e in entities(project(files))}
-    state = models["posts"].column("state")
-    assert state is not None and (state.type, state.enum_values, state.nullable) == (
-        "enum",
-        ("draft", "published"),
-        False,
-    )
-    assert models["posts"].column("authorName") is not None and models["posts"].column("author_name") is not None
+    state = column(models["posts"], "state")
+    assert (state.type, state.enum_values, state.nullable) == ("enum", ("draft", "published"), False)
+    assert column(models["posts"], "authorName").line == column(models["posts"], "author_name").line
     assert [(c.name, c.type) for c in models["flags"].columns] == [("on", "boolean"), ("at", "datetime")]
 
 
@@ -136,9 +139,9 @@ def test_knex_migrations_fold_in_file_order_and_skip_down() -> None:
     assert set(models) == {"books"}
     books = models["books"]
     assert [c.name for c in books.columns] == ["id", "title", "format", "shelf"]
-    assert books.column("title").nullable is False  # type: ignore[union-attr]
-    assert books.column("format").enum_values == ("paper", "ebook")  # type: ignore[union-attr]
-    assert books.column("shelf").foreign_key == "shelves"  # type: ignore[union-attr]
+    assert column(books, "title").nullable is False
+    assert column(books, "format").enum_values == ("paper", "ebook")
+    assert column(books, "shelf").foreign_key == "shelves"
 
 
 def test_knex_relations_are_unchecked_with_the_foreign_keys(tmp_path: Path) -> None:
@@ -184,8 +187,10 @@ def test_data_source_handle_imported_by_a_controller_is_data_access(tmp_path: Pa
     files = {
         "src/data-source.ts": "import { DataSource } from 'typeorm';\n"
         "export const AppDataSource = new DataSource({ type: 'sqlite', database: 'x' });\n",
-        "src/note.entity.ts": "import { Column, Entity } from 'typeorm';\n@Entity() export class Note { @Column() t: string; }\n",
-        "src/notes.controller.ts": "import { AppDataSource } from './data-source';\nimport { Note } from './note.entity';\n"
+        "src/note.entity.ts": "import { Column, Entity } from 'typeorm';\n"
+        "@Entity() export class Note { @Column() t: string; }\n",
+        "src/notes.controller.ts": "import { AppDataSource } from './data-source';\n"
+        "import { Note } from './note.entity';\n"
         "export const list = () => AppDataSource.getRepository(Note).find();\n",
     }
     task = task_with(tmp_path, "{id: t.d, kind: single-data-path, params: {modules: [src/data-source.ts]}}")
