@@ -112,6 +112,48 @@ def test_drizzle_enums_modes_and_both_column_names() -> None:
     assert [(c.name, c.type) for c in models["flags"].columns] == [("on", "boolean"), ("at", "datetime")]
 
 
+def test_drizzle_callback_tables_and_knex_defaults() -> None:
+    """``pgTable('t', (d) => ({...}))`` builders and Knex's unnamed ``increments()``/``timestamps(true, true)``."""
+    files = {
+        "src/db/schema.ts": """\
+            import { pgTable } from 'drizzle-orm/pg-core';
+            export const users = pgTable('users', (d) => ({
+              id: d.uuid('uuid').defaultRandom().primaryKey(),
+              email: d
+                .text('email')
+                .notNull(),
+            }), (t) => [t.email]);
+        """,
+        "migrations/001.js": "exports.up = (knex) => knex.schema.createTable('tags', (t) => {\n"
+        "  t.increments();\n  t.timestamps(true, true);\n});\n",
+    }
+    models = {e.name: e for e in entities(project(files))}
+    assert [(c.name, c.type, c.nullable) for c in models["users"].columns] == [
+        ("id", "uuid", False),
+        ("uuid", "uuid", False),
+        ("email", "text", False),
+    ]
+    assert [(c.name, c.primary_key, c.nullable) for c in models["tags"].columns] == [
+        ("id", True, False),
+        ("created_at", False, False),
+        ("updated_at", False, False),
+    ]
+
+
+def test_exported_knex_instance_is_a_handle_and_its_helpers_are_not(tmp_path: Path) -> None:
+    """``exports.knex = knex(...)`` imported and called is data access; a helper exported by default is not."""
+    files = {
+        "db/connection.js": "const knex = require('knex');\nexports.knex = global.TEST || knex({ client: 'pg' });\n",
+        "db/wipe.js": "module.exports = async (knex) => knex('notes').del();\n",
+        "lib/ok.js": "const wipe = require('../db/wipe');\nconst { knex } = require('../db/connection');\n"
+        "module.exports = () => wipe(knex);\n",
+        "lib/bad.js": "const { knex } = require('../db/connection');\nmodule.exports = () => knex('notes').select();\n",
+    }
+    task = task_with(tmp_path, "{id: t.d, kind: single-data-path, params: {modules: [db/]}}", framework="express")
+    result = verify(task, project(files)).result("t.d")
+    assert [(f.status, f.evidence[0].path) for f in result.findings] == [(Status.FAILED, "lib/bad.js")]
+
+
 def test_knex_migrations_fold_in_file_order_and_skip_down() -> None:
     """Renames, drops and foreign keys apply in file-name order; ``down`` (which drops the table) is not the schema."""
     files = {

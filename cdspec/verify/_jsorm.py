@@ -10,8 +10,8 @@ Like :mod:`cdspec.verify._jsmodel`, this reads the token stream only:
   side adding its join column (``@JoinColumn({name})``, else ``<prop>Id``).
   The table is ``@Entity('name')``/``{name}``, else the class name in
   snake_case (TypeORM's default naming strategy).
-- Drizzle: ``const books = pgTable('books', {...})`` (also ``sqliteTable``,
-  ``mysqlTable``); each column builder (``text('title').notNull()``,
+- Drizzle: ``const books = pgTable('books', {...})`` or ``pgTable('books',
+  (d) => ({...}))`` (also ``sqliteTable``, ``mysqlTable``); each column builder (``text('title').notNull()``,
   ``integer('author_id').references(() => authors.id)``...) by its property
   name and, when it differs, its SQL name; ``relations(books, ({one, many})
   => ({...}))`` give the relations (``one`` a scalar side, ``many`` a
@@ -323,10 +323,12 @@ def drizzle_entities(sources: Sequence[JsSource], texts: Mapping[str, Sequence[s
                 if not _is(tokens, i + 2, "string"):
                     continue
                 var, table = tokens[i - 2].value, tokens[i + 2].value
-                start = i + 3
-                if not (_is(tokens, start, "punct", ",") and _is(tokens, start + 1, "punct", "{")):
+                start = i + 4  # `pgTable('t', {...})`, or `pgTable('t', (d) => ({...}))` with builders `d.text(...)`
+                while start < len(tokens) and not _is(tokens, start, "punct", "{") and start < i + 12:
+                    start += 1
+                if not (_is(tokens, i + 3, "punct", ",") and _is(tokens, start, "punct", "{")):
                     continue
-                columns = _drizzle_columns(tokens, start + 1, lines, enums)
+                columns = _drizzle_columns(tokens, start, lines, enums)
                 tables[var] = Entity(var, table, source.path, tokens[i].line, tuple(columns), (), "drizzle")
             elif tokens[i].value == "relations" and _is(tokens, i + 2, "name"):
                 owner = tokens[i + 2].value
@@ -362,6 +364,8 @@ def _drizzle_columns(
             continue
         prop, line = tokens[k].value, tokens[k].line
         calls, after = _chain(tokens, k + 2)
+        while len(calls) > 1 and calls[0][1] < 0:  # `d.text(...)`, `pg.text(...)`: the builder follows the prefix
+            calls = calls[1:]
         builder, paren = calls[0]
         sql_name = tokens[paren + 1].value if paren >= 0 and _is(tokens, paren + 1, "string") else prop
         options: dict[str, Any] = _options(tokens, paren) if paren >= 0 else {}
@@ -494,6 +498,8 @@ def _knex_columns(
         builder, paren = calls[0]
         line = tokens[k].line
         first = tokens[paren + 1].value if _is(tokens, paren + 1, "string") else None
+        if first is None and builder in {"increments", "bigIncrements"}:
+            first = "id"  # Knex's default name
         if builder in {"dropColumn", "dropColumns"}:
             dropped = {t.value for t in tokens[paren : _close(tokens, paren)] if t.kind == "string"}
             out = [c for c in out if c.name not in dropped]
@@ -506,9 +512,11 @@ def _knex_columns(
             if target is not None:
                 table = target.split(".")[0]
                 out = [attrs.evolve(c, foreign_key=table) if c.name == first else c for c in out]
-        elif builder == "timestamps":
+        elif builder == "timestamps":  # (useTimestamps, defaultToNow): NOT NULL with a default when the latter
+            arguments = [t.value for t in tokens[paren + 1 : _close(tokens, paren)] if t.kind == "name"]
+            not_null = arguments[1:2] == ["true"]
             for stamp in ("created_at", "updated_at"):
-                out.append(Column(stamp, "datetime", line, _text(lines, line), nullable=True))
+                out.append(Column(stamp, "datetime", line, _text(lines, line), nullable=not not_null))
         elif builder in _KNEX_TYPES and first:
             methods = {name for name, _p in calls[1:]}
             primary = builder in {"increments", "bigIncrements"} or "primary" in methods

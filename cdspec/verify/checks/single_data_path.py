@@ -23,7 +23,7 @@ Talking to the database, by default, is any of:
   ``InjectRepository``/``InjectDataSource``/``InjectEntityManager``);
 - Drizzle and Knex: importing a driver binding (``drizzle-orm/node-postgres``,
   ``knex``...), or using a database handle: a name assigned ``drizzle(...)``,
-  ``knex(...)`` or ``new DataSource(...)`` here, or imported from the
+  ``knex(...)`` or ``new DataSource(...)`` here (``exports.db = ...`` too), or imported from the
   project file that creates it (``db.select()...``, ``db('books')...``).
 
 ``db_modules``, when given, replaces the import rules: any import of those
@@ -210,9 +210,12 @@ _TYPEORM_ACCESS = frozenset(
      "InjectConnection"}
 )  # fmt: skip
 _HANDLE = re.compile(
-    r"\b(?:const|let|var)\s+(\w+)\s*(?::[^=]+)?=\s*(?:await\s+)?(?:drizzle|knex|Knex|new\s+DataSource)\s*\("
+    r"(?:\b(?:const|let|var)\s+|\bexports\.)(\w+)\s*(?::[^=\n]+)?=[^;\n]*?\b(?:drizzle|knex|Knex|new\s+DataSource)\s*\("
 )
-_CREATES_HANDLE = re.compile(r"(?:\bdrizzle|\bknex|\bKnex|\bnew\s+DataSource)\s*\(")
+_DEFAULT_EXPORT = re.compile(
+    r"(?:\bmodule\.exports\s*=|\bexport\s+default)\s*(?:await\s+)?(?:(drizzle|knex|Knex|new\s+DataSource)\s*\(|(\w+)\s*;?\s*$)",
+    re.MULTILINE,
+)
 _DRIZZLE_SCHEMA = ("drizzle-orm/pg-core", "drizzle-orm/sqlite-core", "drizzle-orm/mysql-core",
                    "drizzle-orm/singlestore-core")  # fmt: skip
 
@@ -233,7 +236,12 @@ def _orm_access(project: Project, path: str, tokens: tuple[Token, ...]) -> list[
     for local, (specifier, exported) in js_bindings(tokens).items():
         target = project.resolve_js(path, specifier)
         text = project.text(target) or "" if target is not None else ""
-        if (exported == "default" and _CREATES_HANDLE.search(text)) or exported in set(_HANDLE.findall(text)):
+        created = set(_HANDLE.findall(text))
+        if exported == "default":
+            defaults = _DEFAULT_EXPORT.findall(text)
+            if any(factory or name in created for factory, name in defaults):
+                handles.add(local)
+        elif exported in created:
             handles.add(local)
     for i, token in enumerate(tokens[:-1]):
         if token.value not in handles or token.kind != "name" or (i > 0 and tokens[i - 1].value in {".", "?."}):
@@ -282,7 +290,8 @@ def check_single_data_path(project: Project, params: Mapping[str, Any], context:
     files = [p for p in (*project.python_files, *project.js_files) if not is_test_file(p)]
     if not files:
         return [context.unchecked("no Python or JS/TS sources to check")]
-    model_names = {e.name for e in entities(project)}
+    # Drizzle and Knex entities are tables, not classes with query methods (`notes.create()` is someone else's)
+    model_names = {e.name for e in entities(project) if e.framework not in {"drizzle", "knex"}}
     js_tokens = {s.path: s.tokens for s in js_sources(project)}
     findings: list[Finding] = []
     checked = 0
