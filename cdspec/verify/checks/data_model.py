@@ -1,9 +1,11 @@
 """``data-model``: the declared entities, fields, types and relations exist in the models.
 
 Models are read from SQLAlchemy declarative classes (2.0 ``Mapped`` /
-``mapped_column`` and classic ``Column``), Django models and Sequelize
-``define``/``init`` (see :mod:`cdspec.verify._python`,
-:mod:`cdspec.verify._jsmodel`). An entity is found by class (model) name,
+``mapped_column`` and classic ``Column``), Django models, Sequelize
+``define``/``init``, Prisma, TypeORM entities, Drizzle tables and the tables
+Knex migrations build (see :mod:`cdspec.verify._python`,
+:mod:`cdspec.verify._jsmodel`, :mod:`cdspec.verify._jsorm`); Knex declares
+no relations, so a relation of a Knex entity is UNCHECKED. An entity is found by class (model) name,
 or by its ``table``. For each field: it exists; its portable type matches
 (``string`` also accepts ``text`` and the reverse; ``number`` and
 ``decimal`` accept each other; an ``enum(a|b)`` needs an enum whose values,
