@@ -10,43 +10,19 @@ their mutants cover the ordinary shapes.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-import cdspec
-from cdspec.verify import Project, verify
+from cdspec.verify import verify
 from cdspec.verify._python import Column, Entity
 from cdspec.verify.checks._common import entities
 from cdspec.verify.findings import Status
-
-CONTRACT = """\
-openapi: 3.0.3
-info: {title: Notes, version: "1"}
-paths:
-  /notes:
-    post: {operationId: addNote, responses: {"201": {description: ok}}}
-"""
-
-
-def project(files: dict[str, str]) -> Project:
-    return Project.from_files({path: textwrap.dedent(text) for path, text in files.items()})
+from tests.test_verify_frameworks import project, task_with
 
 
 def column(entity: Entity, name: str) -> Column:
     found = entity.column(name)
     assert found is not None, f"{entity.name}.{name} not read"
     return found
-
-
-def task_with(tmp_path: Path, constraint: str, framework: str = "nestjs") -> cdspec.Task:
-    (tmp_path / "openapi.yaml").write_text(CONTRACT, encoding="utf-8")
-    (tmp_path / "task.yaml").write_text(
-        "id: t\ntitle: T\ngoal: G.\n"
-        f"target: {{language: typescript, framework: {framework}}}\ncontract: openapi.yaml\n"
-        f"layers:\n  - name: l\n    constraints:\n      - {constraint}\n",
-        encoding="utf-8",
-    )
-    return cdspec.load_task(tmp_path / "task.yaml")
 
 
 def test_typeorm_entity_columns_enums_and_join_columns() -> None:
