@@ -225,9 +225,9 @@ def _bare_body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
 _PIPE = re.compile(r"useGlobalPipes\s*\(\s*new\s+\w*Pipe\b|@UsePipes\s*\(\s*(?:new\s+)?\w*Pipe\b|\bAPP_PIPE\b")
 
 
-def _dto_classes(project: Project, packages: tuple[str, ...]) -> dict[str, tuple[str, int]]:
-    """DTO classes: classes with a property decorated by a name imported from the library (class-validator)."""
-    out: dict[str, tuple[str, int]] = {}
+def _dto_classes(project: Project, packages: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    """DTO classes, (file, class) -> line: classes with a property decorated from the library (class-validator)."""
+    out: dict[tuple[str, str], int] = {}
     for js in js_sources(project):
         if is_test_file(js.path):
             continue
@@ -240,12 +240,12 @@ def _dto_classes(project: Project, packages: tuple[str, ...]) -> dict[str, tuple
             if token.value == "class" and tokens[i + 1].kind == "name":
                 current = (tokens[i + 1].value, tokens[i + 1].line)
             elif token.value == "@" and tokens[i + 1].value in names and current is not None:
-                out.setdefault(current[0], (js.path, current[1]))
+                out.setdefault((js.path, current[0]), current[1])
     return out
 
 
 def _nest_bodies(
-    project: Project, route_files: set[str], dtos: Mapping[str, tuple[str, int]], library: str, context: Context
+    project: Project, route_files: set[str], dtos: set[str], library: str, context: Context
 ) -> tuple[list[Finding], int]:
     """NestJS ``@Body() x: Dto`` parameters: typed by a DTO of the library, with a ValidationPipe in force."""
     findings: list[Finding] = []
@@ -326,6 +326,8 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
             for i, t in enumerate(toks[:-2])
             if t.value in local and toks[i + 1].value == "." and toks[i + 2].value == "object"
         ]
+    dtos = _dto_classes(project, packages)  # NestJS DTOs are schemas too: they live in `modules`
+    js_schemas += [(path, line) for (path, _name), line in dtos.items()]
     schema_classes: dict[str, tuple[str, int]] = {}
     python = [s for s in sources(project) if not is_test_file(s.path)]
     bindings = {s.path: import_bindings(s) for s in python}
@@ -419,9 +421,7 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
                     )
                 )
     route_files = {r.file for r in routes(project)}
-    dtos = _dto_classes(project, packages)
-    js_schemas += list(dtos.values())
-    nest_findings, nest_handlers = _nest_bodies(project, route_files, dtos, library, context)
+    nest_findings, nest_handlers = _nest_bodies(project, route_files, {n for _p, n in dtos}, library, context)
     findings += nest_findings
     handlers += nest_handlers
     for js in js_sources(project):
