@@ -109,9 +109,11 @@ def failures(task: cdspec.Task, project: Project) -> str:
 # --------------------------------------------------------------------------- conforming projects
 
 
-@pytest.mark.parametrize(
-    "base", ["library", "clinic", "renewals", "express", "hono", "fastapi", "flask", "django", "aiohttp"]
-)
+CONFORMING = ["library", "clinic", "renewals", "express", "hono", "fastapi", "flask", "django", "aiohttp",
+              "nest-typeorm", "drizzle", "knex"]  # fmt: skip
+
+
+@pytest.mark.parametrize("base", CONFORMING)
 def test_conforming_project_passes_every_constraint(base: str) -> None:
     """The reference backends, the renewals feature done right and the Express fixture: zero false alarms."""
     task, project = base_project(base)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from cdspec.verify._jsmodel import JsSource, js_entities, js_routes
+from cdspec.verify._jsorm import drizzle_entities, knex_entities, typeorm_entities
 from cdspec.verify._prisma import prisma_entities
 from cdspec.verify._python import Entity, Route, Source, dotted, import_bindings, python_entities, python_routes
 from cdspec.verify.findings import Evidence
@@ -193,12 +194,17 @@ def js_sources(project: Project) -> list[JsSource]:
 
 
 def entities(project: Project) -> list[Entity]:
-    """The data model: SQLAlchemy, Django, Sequelize and Prisma models of the project."""
+    """The data model: SQLAlchemy, Django, Sequelize, Prisma, TypeORM, Drizzle models and Knex migrations' tables."""
 
     def compute() -> list[Entity]:
         lines = {path: project.lines(path) for path in (*project.python_files, *project.js_files)}
         found = python_entities(sources(project), lines)
         found += js_entities(js_sources(project), lines)
+        js = [s for s in js_sources(project) if not is_test_file(s.path)]
+        for source in js:
+            found += typeorm_entities(source, lines.get(source.path, ()))
+        found += drizzle_entities(js, lines)
+        found += knex_entities(js, lines)
         for path in project.paths:
             if path.endswith(".prisma") and not is_test_file(path):
                 found += prisma_entities(path, project.text(path) or "")

@@ -1,9 +1,11 @@
 """``data-model``: the declared entities, fields, types and relations exist in the models.
 
 Models are read from SQLAlchemy declarative classes (2.0 ``Mapped`` /
-``mapped_column`` and classic ``Column``), Django models and Sequelize
-``define``/``init`` (see :mod:`cdspec.verify._python`,
-:mod:`cdspec.verify._jsmodel`). An entity is found by class (model) name,
+``mapped_column`` and classic ``Column``), Django models, Sequelize
+``define``/``init``, Prisma, TypeORM entities, Drizzle tables and the tables
+Knex migrations build (see :mod:`cdspec.verify._python`,
+:mod:`cdspec.verify._jsmodel`, :mod:`cdspec.verify._jsorm`); Knex declares
+no relations, so a relation of a Knex entity is UNCHECKED. An entity is found by class (model) name,
 or by its ``table``. For each field: it exists; its portable type matches
 (``string`` also accepts ``text`` and the reverse; ``number`` and
 ``decimal`` accept each other; an ``enum(a|b)`` needs an enum whose values,
@@ -68,12 +70,14 @@ def _find(models: list[Entity], name: str, table: str | None) -> Entity | None:
     if found is None:  # a Core table is named by its table: `Note` is the table `note` or `notes`
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
         tables = {snake, snake + "s", snake + "es"}
-        found = next((m for m in models if m.framework == "sqlalchemy-core" and m.table in tables), None)
+        found = next((m for m in models if m.framework in _TABLE_NAMED and m.table in tables), None)
     return found
 
 
 #: ORMs whose models `data-model` reads.
-_READ = frozenset({"sqlalchemy", "django", "tortoise", "sequelize", "prisma"})
+_READ = frozenset({"sqlalchemy", "django", "tortoise", "sequelize", "prisma", "typeorm", "drizzle", "knex"})
+#: Readers whose entities are tables (SQLAlchemy Core, Drizzle variables, Knex tables): `Note` finds `notes`.
+_TABLE_NAMED = frozenset({"sqlalchemy-core", "drizzle", "knex"})
 
 
 def _no_models(project: Project, context: Context) -> Finding:
@@ -89,12 +93,13 @@ def _no_models(project: Project, context: Context) -> Finding:
     )
     why = f"; the project uses {', '.join(unread)}, whose models are not read" if unread else ""
     return context.unchecked(
-        f"no SQLAlchemy (ORM or Core), Django, Tortoise, Sequelize or Prisma models found{why}",
+        f"no SQLAlchemy (ORM or Core), Django, Tortoise, Sequelize, Prisma, TypeORM or Drizzle models "
+        f"and no Knex migration tables found{why}",
         hint="Declare the models with one of the ORMs the checker reads, or check this constraint by hand.",
     )
 
 
-def check_data_model(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:
+def check_data_model(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:  # noqa: PLR0915  # one loop over the declared entities
     """Compare the declared entities with the project's models."""
     if not project.python_files and not project.js_files:
         return [context.unchecked("no Python or JS/TS sources to read models from")]
@@ -164,6 +169,17 @@ def check_data_model(project: Project, params: Mapping[str, Any], context: Conte
                         + ".",
                     )
                 )
+        if model.framework == "knex" and spec.get("relations"):
+            names = ", ".join(r["name"] for r in spec["relations"])
+            fks = ", ".join(f"{c.name} -> {c.foreign_key}" for c in model.columns if c.foreign_key) or "none"
+            findings.append(
+                context.unchecked(
+                    f"relations of {name} ({names}) cannot be checked: Knex declares no relations, only foreign "
+                    f"keys (here: {fks})",
+                    hint="Check the relations by hand, or declare them with an ORM the checker reads.",
+                )
+            )
+            continue
         for relation_spec in spec.get("relations", ()):
             checked += 1
             relation = model.relation(relation_spec["name"])

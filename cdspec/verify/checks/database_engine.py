@@ -5,7 +5,10 @@ Evidence of an engine is any of:
 - code: an import of one of its drivers (``sqlite3``, ``psycopg``,
   ``pg``...), a string literal holding its URL (``sqlite:///...``,
   ``postgresql+psycopg://...``), a Django ``ENGINE`` string
-  (``django.db.backends.sqlite3``) or a Sequelize ``dialect: 'sqlite'``;
+  (``django.db.backends.sqlite3``), a Sequelize or Drizzle ``dialect: 'sqlite'``,
+  a TypeORM ``type: 'postgres'`` (in a file importing TypeORM), a Knex
+  ``client: 'pg'`` (in a knexfile or a file importing Knex), or a Drizzle
+  dialect module (``drizzle-orm/pg-core``...);
   comments and docstrings do not count;
 - configuration files (``.env*``, ``*.ini``, ``*.cfg``, ``*.toml``,
   ``*.yaml``/``*.yml`` such as ``docker-compose.yml``, ``*.json``,
@@ -38,20 +41,23 @@ __all__ = ["CHECK", "ENGINES"]
 
 ENGINES: dict[str, dict[str, tuple[str, ...]]] = {
     "sqlite": {
-        "modules": ("sqlite3", "aiosqlite", "pysqlite2", "better-sqlite3"),
+        "modules": ("sqlite3", "aiosqlite", "pysqlite2", "better-sqlite3", "drizzle-orm/sqlite-core",
+                    "drizzle-orm/better-sqlite3", "drizzle-orm/libsql"),
         "packages": ("aiosqlite", "pysqlite3", "pysqlite3-binary", "sqlite3", "better-sqlite3"),
         "schemes": ("sqlite",),
         "images": (),
     },
     "postgresql": {
-        "modules": ("psycopg", "psycopg2", "psycopg_pool", "asyncpg", "pg8000", "pg", "pg-promise", "postgres"),
+        "modules": ("psycopg", "psycopg2", "psycopg_pool", "asyncpg", "pg8000", "pg", "pg-promise", "postgres",
+                    "drizzle-orm/pg-core", "drizzle-orm/node-postgres", "drizzle-orm/postgres-js"),
         "packages": ("psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-pool", "asyncpg", "pg8000",
                      "pg", "pg-promise", "postgres"),
         "schemes": ("postgresql", "postgres"),
         "images": ("postgres", "postgis/postgis"),
     },
     "mysql": {
-        "modules": ("pymysql", "MySQLdb", "mysql.connector", "aiomysql", "asyncmy", "mysql", "mysql2"),
+        "modules": ("pymysql", "MySQLdb", "mysql.connector", "aiomysql", "asyncmy", "mysql", "mysql2",
+                    "drizzle-orm/mysql-core", "drizzle-orm/mysql2"),
         "packages": ("pymysql", "mysqlclient", "mysql-connector-python", "aiomysql", "asyncmy", "mysql", "mysql2"),
         "schemes": ("mysql",),
         "images": ("mysql",),
@@ -89,8 +95,15 @@ _DJANGO_ENGINES = {"sqlite3": "sqlite", "postgresql": "postgresql", "postgresql_
                    "mysql": "mysql", "oracle": "oracle"}  # fmt: skip
 _SCHEMES = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql",
             "mariadb": "mariadb", "mssql": "mssql", "oracle": "oracle", "mongodb": "mongodb"}  # fmt: skip
-_DIALECTS = {"sqlite": "sqlite", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mariadb", "mssql": "mssql",
+_DIALECTS = {"sqlite": "sqlite", "turso": "sqlite", "postgres": "postgresql", "postgresql": "postgresql",
+             "mysql": "mysql", "mariadb": "mariadb", "mssql": "mssql",
              "oracle": "oracle"}  # fmt: skip
+#: TypeORM DataSource ``type:`` and knexfile ``client:`` values -> engines.
+_JS_DRIVERS = {"postgres": "postgresql", "postgresql": "postgresql", "pg": "postgresql", "cockroachdb": "postgresql",
+               "aurora-postgres": "postgresql", "mysql": "mysql", "mysql2": "mysql", "aurora-mysql": "mysql",
+               "mariadb": "mariadb", "sqlite": "sqlite", "sqlite3": "sqlite", "better-sqlite3": "sqlite",
+               "sqljs": "sqlite", "mssql": "mssql", "oracle": "oracle", "oracledb": "oracle",
+               "mongodb": "mongodb"}  # fmt: skip
 _CONFIG_SUFFIXES = (".ini", ".cfg", ".toml", ".yaml", ".yml", ".json", ".conf", ".env")
 _DEPENDENCY_FILES = re.compile(
     r"^(?:requirements[\w.-]*\.(?:txt|in)|pyproject\.toml|Pipfile|setup\.cfg|package\.json)$"
@@ -189,8 +202,24 @@ def _code_evidence(project: Project) -> list[tuple[str, Evidence, str]]:
             out += [(engine, where, "database URL") for engine in _text_evidence(token.value)]
             after_dialect = i >= 2 and tokens[i - 1].value == ":" and tokens[i - 2].value == "dialect"
             if after_dialect and token.value in _DIALECTS:
-                out.append((_DIALECTS[token.value], where, "Sequelize dialect"))
+                out.append((_DIALECTS[token.value], where, "Sequelize/Drizzle dialect"))
+            key = tokens[i - 2].value if i >= 2 and tokens[i - 1].value == ":" else ""
+            if key in {"type", "client"} and token.value in _JS_DRIVERS and key in _orm_keys(project, js.path):
+                out.append((_JS_DRIVERS[token.value], where, f"{'TypeORM type' if key == 'type' else 'Knex client'}"))
     return out
+
+
+def _orm_keys(project: Project, path: str) -> frozenset[str]:
+    """Which of ``type:`` (TypeORM) and ``client:`` (Knex) name a driver in this file."""
+    keys = set()
+    if posixpath.basename(path).startswith("knexfile"):
+        keys.add("client")
+    for item in project.imports(path):
+        if module_in_any(item.module, ("typeorm", "@nestjs/typeorm")):
+            keys.add("type")
+        elif module_in_any(item.module, ("knex",)):
+            keys.add("client")
+    return frozenset(keys)
 
 
 def _file_evidence(project: Project) -> list[tuple[str, Evidence, str]]:

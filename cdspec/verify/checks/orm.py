@@ -4,11 +4,13 @@ Evidence is the import graph: the ORM is in use when some project file
 imports one of its packages (``sqlalchemy``/``flask_sqlalchemy``/
 ``sqlmodel``, ``django.db``, ``peewee``, ``tortoise``, ``pony.orm``,
 ``sequelize``, ``typeorm``, ``@prisma/client``, ``mongoose``,
-``@mikro-orm/core``, ``drizzle-orm``, ``objection``, ``mongoengine``). It
+``@mikro-orm/core``, ``drizzle-orm``, ``objection``, ``knex``, ``mongoengine``). It
 fails when none does, and for each import of another known ORM. An ORM name
 it does not know is UNCHECKED. ``style: "2.0"`` with SQLAlchemy also fails
 for legacy declarations (``declarative_base()``, a model attribute assigned
-a bare ``Column(...)``) and the legacy ``session.query(...)`` API.
+a bare ``Column(...)``) and the legacy ``session.query(...)`` API. TypeORM or Drizzle imported while no
+model is declared with it and SQL strings are in the code fails (the ORM
+only runs hand-written SQL). Knex under Objection is not a second ORM.
 
 ``orm: framework-default`` means the standard ORM of the task's target
 framework (:data:`FRAMEWORK_ORMS`, as the study's ``orm`` layer words it:
@@ -23,6 +25,7 @@ import ast
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cdspec.verify._jsmodel import js_sql_strings
 from cdspec.verify._python import dotted, import_bindings, terminal
 from cdspec.verify.checks._common import (
     anchor,
@@ -30,6 +33,7 @@ from cdspec.verify.checks._common import (
     evidence,
     import_evidence,
     is_test_file,
+    js_sources,
     module_in_any,
     source_of,
     sources,
@@ -48,12 +52,13 @@ ORM_PACKAGES: dict[str, tuple[str, ...]] = {
     "pony": ("pony.orm",),
     "mongoengine": ("mongoengine",),
     "sequelize": ("sequelize", "sequelize-typescript"),
-    "typeorm": ("typeorm",),
+    "typeorm": ("typeorm", "@nestjs/typeorm"),
     "prisma": ("@prisma/client", "@prisma", "prisma"),
     "mongoose": ("mongoose",),
     "mikro-orm": ("@mikro-orm/core",),
     "drizzle": ("drizzle-orm",),
     "objection": ("objection",),
+    "knex": ("knex",),
 }
 """ORM name -> the packages whose import shows it is used."""
 
@@ -74,7 +79,11 @@ FRAMEWORK_ORMS: dict[str, str] = {
 """Target framework (lower case) -> its standard ORM, for ``orm: framework-default``."""
 
 _ALIASES = {"sqlmodel": "sqlalchemy", "flask-sqlalchemy": "sqlalchemy", "django-orm": "django", "pony.orm": "pony",
-            "mikroorm": "mikro-orm", "drizzle-orm": "drizzle"}  # fmt: skip
+            "mikroorm": "mikro-orm", "drizzle-orm": "drizzle", "knex.js": "knex", "knexjs": "knex"}  # fmt: skip
+#: ORMs built on another: the one underneath is part of the wanted ORM, not a second ORM.
+_BUILT_ON = {"objection": frozenset({"knex"})}
+#: JS ORMs whose models the checker reads: imported with no model declared, they only run hand-written SQL.
+_MODEL_ORMS = frozenset({"typeorm", "drizzle"})
 
 
 _MIGRATION_DIRS = frozenset({"migrations", "alembic", "versions"})
@@ -100,6 +109,16 @@ def _sqlalchemy_orm_use(project: Project, uses: list[Import]) -> bool:
         if (imported | used) & _SQLALCHEMY_ORM_NAMES:
             return True
     return False
+
+
+def _js_sql(project: Project) -> list[tuple[str, int]]:
+    """(file, line) of SQL string literals in the non-test, non-migration JS/TS sources."""
+    return [
+        (js.path, hit.line)
+        for js in js_sources(project)
+        if not is_test_file(js.path) and not any(part in _MIGRATION_DIRS for part in js.path.split("/")[:-1])
+        for hit in js_sql_strings(js)
+    ]
 
 
 def _orm_of(item: Import) -> str | None:
@@ -180,7 +199,7 @@ def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> 
             orm = _orm_of(item)
             if orm == wanted:
                 uses.append(item)
-            elif orm is not None:
+            elif orm is not None and orm not in _BUILT_ON.get(wanted, ()):
                 others.append((orm, item))
     findings: list[Finding] = []
     if uses and wanted == "sqlalchemy" and not _sqlalchemy_orm_use(project, uses):
@@ -192,6 +211,17 @@ def check_orm(project: Project, params: Mapping[str, Any], context: Context) -> 
                 "Declare the tables as models and build the queries with select()/insert()/update()/delete().",
             )
         )
+    if uses and wanted in _MODEL_ORMS and not any(e.framework == wanted for e in entities(project)):
+        sql = _js_sql(project)
+        if sql:
+            findings.append(
+                context.failed(
+                    f"{wanted} is imported, but no model is declared with it and the data is read with "
+                    f"hand-written SQL",
+                    evidence(project, sql[0][0], sql[0][1]),
+                    f"Declare the tables as {wanted} models and query them through {wanted}.",
+                )
+            )
     if not uses:
         findings.append(
             context.failed(

@@ -16,7 +16,15 @@ Talking to the database, by default, is any of:
   (a name containing ``session``, ``engine``, ``connection``, ``cursor``,
   or ``get_db``);
 - in JS, calling a Sequelize model's query methods (``Book.findAll()``,
-  ``Loan.create()``...) or ``sequelize.query()``/``new Sequelize()``.
+  ``Loan.create()``...) or ``sequelize.query()``/``new Sequelize()``;
+  a Prisma client's model calls;
+- TypeORM: importing its data-access API (``Repository``,
+  ``getRepository``, ``DataSource``, ``EntityManager``...; NestJS's
+  ``InjectRepository``/``InjectDataSource``/``InjectEntityManager``);
+- Drizzle and Knex: importing a driver binding (``drizzle-orm/node-postgres``,
+  ``knex``...), or using a database handle: a name assigned ``drizzle(...)``,
+  ``knex(...)`` or ``new DataSource(...)`` here (``exports.db = ...`` too), or imported from the
+  project file that creates it (``db.select()...``, ``db('books')...``).
 
 ``db_modules``, when given, replaces the import rules: any import of those
 modules (dotted boundary) counts. Test files (see
@@ -194,6 +202,56 @@ def _prisma_services(project: Project) -> frozenset[str]:
     return project.memo("checks:prisma-services", compute)
 
 
+#: TypeORM (and @nestjs/typeorm) names whose use is data access; decorators and column types are not.
+_TYPEORM_ACCESS = frozenset(
+    {"Repository", "getRepository", "getManager", "getConnection", "createConnection", "DataSource", "EntityManager",
+     "Connection", "getCustomRepository", "MongoRepository", "TreeRepository", "getMongoRepository",
+     "getTreeRepository", "createQueryBuilder", "InjectRepository", "InjectDataSource", "InjectEntityManager",
+     "InjectConnection"}
+)  # fmt: skip
+_HANDLE = re.compile(
+    r"(?:\b(?:const|let|var)\s+|\bexports\.)(\w+)\s*(?::[^=\n]+)?=[^;\n]*?\b(?:drizzle|knex|Knex|new\s+DataSource)\s*\("
+)
+_DEFAULT_EXPORT = re.compile(
+    r"(?:\bmodule\.exports\s*=|\bexport\s+default)\s*(?:await\s+)?(?:(drizzle|knex|Knex|new\s+DataSource)\s*\(|(\w+)\s*;?\s*$)",
+    re.MULTILINE,
+)
+_DRIZZLE_SCHEMA = ("drizzle-orm/pg-core", "drizzle-orm/sqlite-core", "drizzle-orm/mysql-core",
+                   "drizzle-orm/singlestore-core")  # fmt: skip
+
+
+def _orm_access(project: Project, path: str, tokens: tuple[Token, ...]) -> list[tuple[int, str]]:
+    """TypeORM API imports, Drizzle driver imports and uses of a Drizzle/Knex/DataSource handle."""
+    hits = []
+    for item in project.imports(path):
+        if item.type_checking:
+            continue
+        if module_in_any(item.module, ("typeorm", "@nestjs/typeorm")):
+            used = sorted(set(item.names) & _TYPEORM_ACCESS)
+            if used:
+                hits.append((item.line, f"imports `{', '.join(used)}` from `{item.module}`"))
+        elif item.module.startswith("drizzle-orm/") and not module_in_any(item.module, _DRIZZLE_SCHEMA):
+            hits.append((item.line, f"imports the driver binding `{item.module}`"))
+    handles = set(_HANDLE.findall(project.text(path) or ""))
+    for local, (specifier, exported) in js_bindings(tokens).items():
+        target = project.resolve_js(path, specifier)
+        text = project.text(target) or "" if target is not None else ""
+        created = set(_HANDLE.findall(text))
+        if exported == "default":
+            defaults = _DEFAULT_EXPORT.findall(text)
+            if any(factory or name in created for factory, name in defaults):
+                handles.add(local)
+        elif exported in created:
+            handles.add(local)
+    for i, token in enumerate(tokens[:-1]):
+        if token.value not in handles or token.kind != "name" or (i > 0 and tokens[i - 1].value in {".", "?."}):
+            continue
+        if tokens[i + 1].value in {".", "?.", "("} and not (i > 0 and tokens[i - 1].value in {"const", "let", "var"}):
+            what = f"{token.value}.{tokens[i + 2].value}" if tokens[i + 1].value != "(" else f"{token.value}(...)"
+            hits.append((token.line, f"uses the database handle `{what}`"))
+    return hits
+
+
 def _js_access(
     tokens: tuple[Token, ...], model_names: set[str], clients: frozenset[str] | set[str] = frozenset()
 ) -> list[tuple[int, str]]:
@@ -232,7 +290,8 @@ def check_single_data_path(project: Project, params: Mapping[str, Any], context:
     files = [p for p in (*project.python_files, *project.js_files) if not is_test_file(p)]
     if not files:
         return [context.unchecked("no Python or JS/TS sources to check")]
-    model_names = {e.name for e in entities(project)}
+    # Drizzle and Knex entities are tables, not classes with query methods (`notes.create()` is someone else's)
+    model_names = {e.name for e in entities(project) if e.framework not in {"drizzle", "knex"}}
     js_tokens = {s.path: s.tokens for s in js_sources(project)}
     findings: list[Finding] = []
     checked = 0
@@ -253,6 +312,7 @@ def check_single_data_path(project: Project, params: Mapping[str, Any], context:
                 if module_in_any(i.module, DRIVERS)
             ]
             hits += _js_access(js_tokens[path], model_names, _prisma_clients(project, path, js_tokens[path]))
+            hits += _orm_access(project, path, js_tokens[path])
         else:
             hits = _python_access(project, path, allowed, model_names)
         for line, what in sorted(set(hits)):

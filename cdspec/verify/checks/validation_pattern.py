@@ -8,15 +8,20 @@
    every JS ``lib.object(...)`` schema is defined inside ``modules``.
 3. Every route handler that reads the request body (``request.get_json()``,
    ``request.json``, ``request.form``, ``request.data``, ``request.POST``,
-   ``await request.json()``, Express ``req.body``) also uses a name from
+   ``await request.json()``, Express ``req.body``, NestJS ``@Body()``) also uses a name from
    ``modules`` (or, without ``modules``, from the library); a FastAPI
    handler of a POST/PUT/PATCH route may not take its body as a bare
-   ``dict``/``Any``/``list``.
+   ``dict``/``Any``/``list``. A NestJS ``@Body()`` parameter is validated
+   when typed by a DTO class (a class with a property decorated from the
+   library, e.g. class-validator's ``@IsString()``) and a ValidationPipe is
+   in force (``useGlobalPipes(new ValidationPipe())``, ``@UsePipes(...)``,
+   ``APP_PIPE`` or a pipe in ``@Body(...)``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -48,6 +53,7 @@ _PACKAGES = {
     "drf": ("rest_framework",),
     "djangorestframework": ("rest_framework",),
     "joi": ("joi", "@hapi/joi"),
+    "class-validator": ("class-validator",),
     "pydantic": ("pydantic", "pydantic_core"),
 }
 _BODY_ATTRS = frozenset({"get_json", "json", "form", "data", "get_data", "values", "POST", "body", "files"})
@@ -216,6 +222,75 @@ def _bare_body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     return None
 
 
+_PIPE = re.compile(r"useGlobalPipes\s*\(\s*new\s+\w*Pipe\b|@UsePipes\s*\(\s*(?:new\s+)?\w*Pipe\b|\bAPP_PIPE\b")
+
+
+def _dto_classes(project: Project, packages: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    """DTO classes, (file, class) -> line: classes with a property decorated from the library (class-validator)."""
+    out: dict[tuple[str, str], int] = {}
+    for js in js_sources(project):
+        if is_test_file(js.path):
+            continue
+        names = {n for i in project.imports(js.path) if module_in_any(i.module, packages) for n in i.names}
+        if not names:
+            continue
+        tokens = js.tokens
+        current: tuple[str, int] | None = None
+        for i, token in enumerate(tokens[:-1]):
+            if token.value == "class" and tokens[i + 1].kind == "name":
+                current = (tokens[i + 1].value, tokens[i + 1].line)
+            elif token.value == "@" and tokens[i + 1].value in names and current is not None:
+                out.setdefault((js.path, current[0]), current[1])
+    return out
+
+
+def _nest_bodies(
+    project: Project, route_files: set[str], dtos: set[str], library: str, context: Context
+) -> tuple[list[Finding], int]:
+    """NestJS ``@Body() x: Dto`` parameters: typed by a DTO of the library, with a ValidationPipe in force."""
+    findings: list[Finding] = []
+    handlers = 0
+    piped = any(_PIPE.search(project.text(p) or "") for p in project.js_files if not is_test_file(p))
+    for js in js_sources(project):
+        if is_test_file(js.path) or js.path not in route_files:
+            continue
+        tokens = js.tokens
+        for i in range(len(tokens) - 2):
+            if not (tokens[i].value == "@" and tokens[i + 1].value == "Body" and tokens[i + 2].value == "("):
+                continue
+            handlers += 1
+            depth, k = 0, i + 2
+            while k < len(tokens):
+                depth += {"(": 1, ")": -1}.get(tokens[k].value, 0) if tokens[k].kind == "punct" else 0
+                k += 1
+                if depth == 0:
+                    break
+            arg_pipe = any(t.value.endswith("Pipe") for t in tokens[i + 3 : k])
+            k += 1  # the parameter's name
+            while k < len(tokens) and tokens[k].value in {"?", "!"}:
+                k += 1
+            dto = tokens[k + 1].value if k + 1 < len(tokens) and tokens[k].value == ":" else None
+            line = tokens[i + 1].line
+            if dto not in dtos:
+                findings.append(
+                    context.failed(
+                        f"`{js.path}` takes a request body typed {dto or 'nothing'}, not a {library} DTO",
+                        evidence(project, js.path, line),
+                        f"Type the @Body() parameter with a DTO class whose properties carry {library} decorators.",
+                    )
+                )
+            elif not (piped or arg_pipe):
+                findings.append(
+                    context.failed(
+                        f"`{js.path}` takes the DTO {dto}, but no ValidationPipe is in force: its {library} "
+                        "decorators are never run",
+                        evidence(project, js.path, line),
+                        "Add `app.useGlobalPipes(new ValidationPipe())` or `@UsePipes(new ValidationPipe())`.",
+                    )
+                )
+    return findings, handlers
+
+
 def check_validation_pattern(project: Project, params: Mapping[str, Any], context: Context) -> Iterable[Finding]:  # noqa: PLR0915  # three rules, read in one place
     """Check the library is used, schemas live in ``modules`` and handlers validate bodies."""
     library = str(params["library"])
@@ -251,6 +326,8 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
             for i, t in enumerate(toks[:-2])
             if t.value in local and toks[i + 1].value == "." and toks[i + 2].value == "object"
         ]
+    dtos = _dto_classes(project, packages)  # NestJS DTOs are schemas too: they live in `modules`
+    js_schemas += [(path, line) for (path, _name), line in dtos.items()]
     schema_classes: dict[str, tuple[str, int]] = {}
     python = [s for s in sources(project) if not is_test_file(s.path)]
     bindings = {s.path: import_bindings(s) for s in python}
@@ -344,6 +421,9 @@ def check_validation_pattern(project: Project, params: Mapping[str, Any], contex
                     )
                 )
     route_files = {r.file for r in routes(project)}
+    nest_findings, nest_handlers = _nest_bodies(project, route_files, {n for _p, n in dtos}, library, context)
+    findings += nest_findings
+    handlers += nest_handlers
     for js in js_sources(project):
         if is_test_file(js.path) or js.path not in route_files:
             continue

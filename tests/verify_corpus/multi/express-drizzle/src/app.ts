@@ -1,0 +1,8 @@
+import express from 'express';
+import notes from './routes/notes';
+
+const app = express();
+app.use(express.json());
+app.use('/api/notes', notes);
+
+app.listen(Number(process.env.PORT || 8000));

@@ -1,0 +1,6 @@
+const knex = require('knex');
+const config = require('../knexfile');
+
+const db = knex(config);
+
+module.exports = db;
