@@ -492,10 +492,12 @@ def _score(
     """The sample's score: the study's rates (see :data:`SCORES`), the record, and why it lost points."""
     counts = report.counts
     checked = counts["passed"] + counts["failed"]
-    raw = None if ran is None or not ran.total else ran.passed / ran.total
+    raw: float | None
+    enforced: float | None
     if evaluation.error is not None:
-        raw = 0.0  # a server that does not start passes no assertion
-    enforced = None if raw is None else 0.0 if evaluation.failed_constraints else raw
+        raw = enforced = 0.0  # a server that does not start passes no assertion
+    else:  # the study's rates as cdspec evaluate defines them
+        raw, enforced = evaluation.raw_a_rate, evaluation.a_rate
     value = {
         "a_rate": _nan_if_none(enforced),
         "raw_a_rate": _nan_if_none(raw),
