@@ -220,12 +220,30 @@ def schema_problem(schema: JSON) -> str | None:
 
 
 class SchemaCheck:
-    """Every error of an instance against a schema, and the patterns left unchecked."""
+    """Every error of an instance against a schema, and the patterns left unchecked.
 
-    def __init__(self, errors: list[str], unchecked: list[str], total: int) -> None:
+    ``structural`` counts the errors that change what a client can read: a
+    required property absent, or a value that is not the object or array the
+    schema says (the others, such as ``null`` for a string, are errors of
+    form).
+    """
+
+    def __init__(self, errors: list[str], unchecked: list[str], total: int, structural: int = 0) -> None:
         self.errors = errors
         self.unchecked = unchecked
         self.total = total
+        self.structural = structural
+
+
+def _structural(error: Any) -> bool:
+    """Does this validation error change what a client can read (a required property absent, no object or array)?"""
+    if error.validator == "required":
+        return True
+    if error.validator == "type":
+        expected = error.validator_value
+        types = {expected} if isinstance(expected, str) else set(expected or ())
+        return bool(types & {"object", "array"})
+    return False
 
 
 def _where(path: Any) -> str:
@@ -248,16 +266,20 @@ def check_schema(schema: JSON, instance: JSON) -> SchemaCheck:
     unchecked: list[str] = []
     token = _UNCHECKED.set(unchecked)
     found: list[tuple[str, str]] = []
+    structural = 0
     try:
         for error in validator.iter_errors(instance):
             relevant = best_match([error]) or error
             found.append((_where(relevant.absolute_path), relevant.message))
+            structural += _structural(relevant)
     except Unresolvable as exc:
         found.append(("/", f"the schema refers to {exc}, outside itself (cdspec never fetches references)"))
+        structural += 1
     except RecursionError:
         found.append(("/", "the schema or the body is nested too deeply to check"))
+        structural += 1
     finally:
         _UNCHECKED.reset(token)
     found.sort()
     errors = [f"at {where}: {message}" for where, message in found[:MAX_REPORTED_ERRORS]]
-    return SchemaCheck(errors, unchecked, len(found))
+    return SchemaCheck(errors, unchecked, len(found), structural)

@@ -53,12 +53,16 @@ def _exchange(failed: list[Any]) -> str:
 
 
 def text(report: Any, limit: int = 50) -> str:
-    """The summary, then each failed step (at most ``limit``): its failed assertions, request and response."""
+    """The summary, then each failed step (at most ``limit``): its failed assertions, request and response.
+
+    A failure in form only is marked ``FORM``, one of behaviour ``FAIL``.
+    """
     out = [report.summary()]
     steps = list(_steps(report))
     for case, step, failed in steps[:limit]:
         for assertion in failed:
-            out.append(f"  FAIL {case.case_id} / {step} [{assertion.kind}]: {assertion.reason}")
+            mark = "FORM" if assertion.deviation else "FAIL"
+            out.append(f"  {mark} {case.case_id} / {step} [{assertion.kind}]: {assertion.reason}")
         exchange = _exchange(failed)
         if exchange:
             out.extend("    " + line for line in exchange.splitlines())

@@ -19,7 +19,7 @@ from .errors import Problem
 
 __all__ = ["SCHEMA_NAMES", "best_error", "schema", "schema_problems"]
 
-SCHEMA_NAMES = ("task", "layer", "variant", "manifest", "case", "report", "result", "decay")
+SCHEMA_NAMES = ("task", "layer", "variant", "manifest", "case", "report", "result", "decay", "run")
 """The file formats cdspec reads and writes, by schema name."""
 
 

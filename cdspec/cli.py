@@ -31,7 +31,7 @@ from .load import dump_cases, dump_manifest, dump_variants, load_cases, load_fil
 from .model import Layer, Task
 from .plans import Variants, variants
 from .prompts import FORMATS, Prompt, render
-from .run import run_cases
+from .run import CONFORMANCE, run_cases
 from .verify import CheckRegistry, Project, verify
 
 __all__ = ["main", "run"]
@@ -404,6 +404,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             retries=args.retries,
             max_retry_wait=max_retry_wait,
             progress=step,
+            conformance=args.conformance,
         )
     for path, text in ((args.junit, report.to_junit), (args.html, report.to_html)):
         if path is None:
@@ -863,6 +864,13 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run_cmd.add_argument("--retries", type=int, default=3, metavar="N", help="retries of a 429 (default 3)")
     run_cmd.add_argument(
         "--max-retry-wait", default="10", metavar="SECONDS", help="Retry-After waited at most per request (default 10)"
+    )
+    run_cmd.add_argument(
+        "--conformance",
+        choices=CONFORMANCE,
+        default="enforce",
+        help="a response that breaks the contract in form only (200 for 201, 403 for 401, null for a string): "
+        "fail it (enforce, the default) or pass it and list it (report)",
     )
     run_cmd.add_argument("--json", action="store_true", help="print the whole report as JSON")
     run_cmd.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")

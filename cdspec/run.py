@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import attrs
@@ -49,7 +49,11 @@ from ._source import pointer_tokens, resolve_pointer
 from .cases.model import Case, Expectation, Step
 from .errors import CdspecError
 
-__all__ = ["AssertionResult", "CaseResult", "Report", "run_cases"]
+__all__ = ["CONFORMANCE", "AssertionResult", "CaseResult", "Conformance", "Report", "run_cases"]
+
+Conformance = Literal["enforce", "report"]
+CONFORMANCE: tuple[Conformance, ...] = ("enforce", "report")
+"""What a deviation in form does: fail (``enforce``, the default) or pass and be listed (``report``)."""
 
 MAX_BODY = 8 * 1024 * 1024
 """Bytes of a response body read at most; a larger body fails its step."""
@@ -63,7 +67,14 @@ class AssertionResult:
     line and the ``response`` (``status``, ``headers``, ``body`` cut to a
     screen); both are empty when the step got no response or passed. A
     passed assertion's ``reason`` is empty, or says what was left unchecked
-    (``unchecked: ...``).
+    (``unchecked: ...``), or how the response deviated (see below).
+
+    ``deviation`` is true when the response broke the contract in form only
+    while the behaviour the assertion checks held: ``200`` where the contract
+    says ``201``, ``403`` for ``401``, another documented or undocumented
+    4xx, ``null`` for a string, an error body of another shape. Under
+    ``conformance="enforce"`` (the default) a deviation fails; under
+    ``"report"`` it passes, its ``reason`` saying ``deviation: ...``.
     """
 
     case_id: str
@@ -75,6 +86,7 @@ class AssertionResult:
     reason: str = ""
     request: str = ""
     response: JSON = attrs.field(converter=freeze, default=None, repr=False)
+    deviation: bool = False
 
     def to_data(self) -> dict[str, Any]:
         data = {
@@ -83,6 +95,7 @@ class AssertionResult:
             "kind": self.kind,
             "description": self.description,
             "passed": self.passed,
+            "deviation": self.deviation,
             "observed": thaw(self.observed),
             "reason": self.reason,
         }
@@ -112,6 +125,10 @@ class CaseResult:
 class Report:
     """The outcome of a run: every case's result and the assertion pass rate.
 
+    ``conformance`` is how deviations in form were judged (``"enforce"``:
+    they failed; ``"report"``: they passed); :meth:`deviations` lists them
+    either way, :meth:`failures` lists what failed.
+
     In a notebook it shows as a table of cases and of failures (at most 20
     rows each); :meth:`to_junit` and :meth:`to_html`
     give the JUnit XML and the self-contained HTML page of
@@ -119,6 +136,7 @@ class Report:
     """
 
     cases: tuple[CaseResult, ...]
+    conformance: str = "enforce"
 
     def __repr__(self) -> str:
         return f"<Report {self.summary()}>"
@@ -164,13 +182,20 @@ class Report:
         return self.passed / self.total if self.total else 1.0
 
     def failures(self) -> tuple[AssertionResult, ...]:
+        """The assertions that failed (deviations among them under ``conformance="enforce"``)."""
         return tuple(a for a in self.assertions if not a.passed)
+
+    def deviations(self) -> tuple[AssertionResult, ...]:
+        """The assertions whose response broke the contract in form only, the behaviour holding (passed or not)."""
+        return tuple(a for a in self.assertions if a.deviation)
 
     def to_data(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "total": self.total,
             "pass_rate": self.pass_rate,
+            "conformance": self.conformance,
+            "deviations": len(self.deviations()),
             "cases": [
                 {
                     "case_id": c.case_id,
@@ -185,12 +210,23 @@ class Report:
         }
 
     def summary(self) -> str:
-        """``212/220 assertions passed (96.4%); 3 of 40 cases failed``"""
+        """``212/220 assertions passed (96.4%); 3 of 40 cases failed``, and what deviated in form only.
+
+        With deviations: ``...; 5 of the 8 failures deviate in form only`` (enforced)
+        or ``...; 5 passed deviating in form only`` (reported).
+        """
         failed = sum(not c.passed for c in self.cases)
-        return (
+        text = (
             f"{self.passed}/{self.total} assertions passed ({self.pass_rate:.1%}); "
             f"{failed} of {len(self.cases)} cases failed"
         )
+        deviated = len(self.deviations())
+        if not deviated:
+            return text
+        if self.conformance == "report":
+            return f"{text}; {deviated} passed deviating from the contract in form only"
+        failures = self.total - self.passed
+        return f"{text}; {deviated} of the {failures} failures deviate from the contract in form only"
 
 
 # --------------------------------------------------------------------------- transports
@@ -731,88 +767,135 @@ def _matches_status(status: int, expected: Sequence[str]) -> bool:
     return any(e.upper() in (code, f"{code[0]}XX") for e in expected)
 
 
-def _schema_check(schema: JSON, body: JSON) -> tuple[bool, JSON, str]:
-    """Every error of ``body`` against ``schema``, in one reason; patterns too slow to match are noted as unchecked."""
+def _behaviour_statuses(args: Mapping[str, Any]) -> list[str]:
+    """Statuses that show a status expectation's behaviour holds: its ``behaviour``, or its statuses' classes."""
+    declared = args.get("behaviour")
+    if declared:
+        return [str(s).upper() for s in declared]
+    return sorted({f"{str(s)[0]}XX" for s in args["statuses"]})
+
+
+@attrs.frozen
+class _Verdict:
+    """One expectation checked: passed, what was seen, why not, and whether it failed in form only."""
+
+    passed: bool
+    observed: JSON
+    reason: str = ""
+    deviation: bool = False
+
+
+def _form(observed: JSON, reason: str) -> _Verdict:
+    """A failure in form only: the behaviour the expectation checks held."""
+    return _Verdict(False, observed, reason, deviation=True)
+
+
+def _schema_check(schema: JSON, body: JSON, *, success: bool = True) -> _Verdict:
+    """Every error of ``body`` against ``schema``, in one reason; patterns too slow to match are noted as unchecked.
+
+    Errors in a success body that change what a client reads (a required
+    property absent, no object or array where one is due) fail; the others,
+    and any error in an error body, deviate in form.
+    """
     checked = check_schema(thaw(schema), body)
     if not checked.errors:
-        return True, None, ("unchecked: " + "; ".join(checked.unchecked)) if checked.unchecked else ""
+        return _Verdict(True, None, ("unchecked: " + "; ".join(checked.unchecked)) if checked.unchecked else "")
     if checked.total == 1:
-        return False, _short(body), f"body does not match the documented schema {checked.errors[0]}"
-    more = checked.total - len(checked.errors)
-    listed = "; ".join(checked.errors) + (f"; and {more} more" if more else "")
-    return False, _short(body), f"body does not match the documented schema ({checked.total} errors): {listed}"
+        reason = f"body does not match the documented schema {checked.errors[0]}"
+    else:
+        more = checked.total - len(checked.errors)
+        listed = "; ".join(checked.errors) + (f"; and {more} more" if more else "")
+        reason = f"body does not match the documented schema ({checked.total} errors): {listed}"
+    return _Verdict(False, _short(body), reason, deviation=not success or not checked.structural)
 
 
-def _documented(responses: Mapping[str, Any], response: _Response) -> tuple[bool, JSON, str]:
-    """Is the response one the contract documents: its status, then its media type and body?"""
+def _documented(responses: Mapping[str, Any], response: _Response) -> _Verdict:
+    """Is the response one the contract documents: its status, then its media type and body?
+
+    A 5xx the contract does not document fails; another undocumented status,
+    another media type, or an error body of another shape deviates in form.
+    """
     code = str(response.status)
+    success = code.startswith("2")
     key = next((k for k in (code, f"{code[0]}XX", "default") if k in responses), None)
     if key is None:
         documented = ", ".join(responses)
-        return False, response.status, f"status {response.status} is not documented (documented: {documented})"
+        reason = f"status {response.status} is not documented (documented: {documented})"
+        return _Verdict(False, response.status, reason) if code.startswith("5") else _form(response.status, reason)
     entry = responses[key]
     media = entry.get("media_type")
     if media is None:
-        return True, response.status, ""
+        return _Verdict(True, response.status)
     observed = _media_type(response)
     if observed != media:
-        return False, observed or None, f"status {code}: content type {observed or '(none)'}, expected {media}"
+        return _form(observed or None, f"status {code}: content type {observed or '(none)'}, expected {media}")
     if "schema" not in entry:
-        return True, response.status, ""
+        return _Verdict(True, response.status)
     try:
         body = _json_body(response)
     except _NotJson as exc:
-        return False, _short(response.body.decode("utf-8", "replace")), f"status {code}: {exc}"
-    ok, observed_body, reason = _schema_check(entry["schema"], body)
-    return ok, observed_body if not ok else response.status, f"status {code}: {reason}" if reason else ""
+        text = _short(response.body.decode("utf-8", "replace"))
+        return _Verdict(False, text, f"status {code}: {exc}", deviation=not success)
+    checked = _schema_check(entry["schema"], body, success=success)
+    if checked.passed:
+        return attrs.evolve(
+            checked, observed=response.status, reason=f"status {code}: {checked.reason}" if checked.reason else ""
+        )
+    return attrs.evolve(checked, reason=f"status {code}: {checked.reason}")
 
 
-def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> tuple[bool, JSON, str]:
-    """(passed, observed, reason) of one expectation against a response."""
+def _check(expectation: Expectation, response: _Response, symbols: _Symbols) -> _Verdict:
+    """One expectation against a response."""
     args = expectation.args
     kind = expectation.kind
     if kind == "status":
         expected = list(args["statuses"])
-        ok = _matches_status(response.status, expected)
-        return ok, response.status, "" if ok else f"status {response.status}, expected one of {', '.join(expected)}"
+        if _matches_status(response.status, expected):
+            return _Verdict(True, response.status)
+        reason = f"status {response.status}, expected one of {', '.join(expected)}"
+        behaviour = _behaviour_statuses(args)
+        if _matches_status(response.status, behaviour):
+            return _form(response.status, f"{reason} (the behaviour holds: {', '.join(behaviour)})")
+        return _Verdict(False, response.status, reason)
     if kind == "content_type":
         observed = _media_type(response)
-        ok = observed == args["media_type"]
-        return ok, observed, "" if ok else f"content type {observed or '(none)'}, expected {args['media_type']}"
+        if observed == args["media_type"]:
+            return _Verdict(True, observed)
+        return _form(observed, f"content type {observed or '(none)'}, expected {args['media_type']}")
     if kind == "documented":
         return _documented(args["responses"], response)
     try:
         body = _json_body(response)
     except _NotJson as exc:
-        return False, _short(response.body.decode("utf-8", "replace")), str(exc)
+        return _Verdict(False, _short(response.body.decode("utf-8", "replace")), str(exc))
     if kind == "schema":
-        return _schema_check(args["schema"], body)
+        return _schema_check(args["schema"], body, success=str(response.status).startswith("2"))
     pointer = str(args.get("pointer", ""))
     try:
         value = resolve_pointer(body, pointer)
     except KeyError:
-        return False, _short(body), f"the body has nothing at {pointer or '/'}"
+        return _Verdict(False, _short(body), f"the body has nothing at {pointer or '/'}")
     try:
         if kind == "equals":
             expected_value = symbols.resolve(thaw(args["value"]))
             ok = value == expected_value
-            return (
+            return _Verdict(
                 ok,
                 _short(value),
                 "" if ok else f"{pointer or '/'} is {_short(value)!r}, expected {expected_value!r}",
             )
         match = symbols.resolve(thaw(args["match"]))
     except _Missing as missing:
-        return False, None, f"nothing to compare with: {missing}"
+        return _Verdict(False, None, f"nothing to compare with: {missing}")
     if not isinstance(value, list):
-        return False, _short(value), f"{pointer or '/'} is not an array"
+        return _Verdict(False, _short(value), f"{pointer or '/'} is not an array")
     if isinstance(match, Mapping):
         found = any(isinstance(item, Mapping) and all(item.get(k) == v for k, v in match.items()) for item in value)
     else:  # a scalar: an item equal to it
         found = match in value
     if kind == "contains":
-        return found, len(value), "" if found else f"no item of {pointer or '/'} has {match}"
-    return not found, len(value), "" if not found else f"an item of {pointer or '/'} still has {match}"
+        return _Verdict(found, len(value), "" if found else f"no item of {pointer or '/'} has {match}")
+    return _Verdict(not found, len(value), "" if not found else f"an item of {pointer or '/'} still has {match}")
 
 
 def _capture(step: Step, response: _Response, symbols: _Symbols) -> None:
@@ -917,7 +1000,7 @@ def _set_pointer(document: JSON, tokens: Sequence[str], value: JSON) -> JSON:
 
 @attrs.frozen
 class _Options:
-    """How a run treats time: per-request and per-case limits, pacing, and retries on 429."""
+    """How a run treats time (per-request and per-case limits, pacing, retries on 429) and deviations in form."""
 
     request_timeout: float
     case_timeout: float
@@ -925,6 +1008,7 @@ class _Options:
     retries: int = 3
     max_retry_wait: float = 10.0
     base: str = ""
+    conformance: str = "enforce"
 
 
 class _Polite:
@@ -1084,6 +1168,18 @@ def _case_problem(case: Case) -> str | None:
     return None
 
 
+def _judged(expectation: Expectation, response: _Response, symbols: _Symbols, conformance: str) -> _Verdict:
+    """:func:`_check`; a deviation passes under ``conformance="report"``; a bug of cdspec's costs one assertion."""
+    try:
+        verdict = _check(expectation, response, symbols)
+    except Exception as exc:
+        reason = f"cdspec could not check the response ({type(exc).__name__}: {exc}); please report this"
+        return _Verdict(False, None, reason)
+    if verdict.deviation and conformance == "report":
+        return attrs.evolve(verdict, passed=True, reason=f"deviation: {verdict.reason}")
+    return verdict
+
+
 def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Options) -> CaseResult:
     started = time.monotonic()
     deadline = started + options.case_timeout
@@ -1152,11 +1248,8 @@ def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Optio
         snapshot: dict[str, Any] | None = None
         for expectation in step.expect:
             seen = listing if listing is not None and expectation.kind in ("contains", "not_contains") else response
-            try:
-                passed, observed, reason = _check(expectation, seen, symbols)
-            except Exception as exc:  # a bug of cdspec's must cost one assertion, not the run
-                passed, observed = False, None
-                reason = f"cdspec could not check the response ({type(exc).__name__}: {exc}); please report this"
+            verdict = _judged(expectation, seen, symbols, options.conformance)
+            passed, reason = verdict.passed, verdict.reason
             shown = ""
             if not passed:
                 shown = curl
@@ -1168,10 +1261,11 @@ def _run_case(case: Case, transport: _Polite, symbols: _Symbols, options: _Optio
                     expectation.kind,
                     expectation.description,
                     passed,
-                    observed,
+                    verdict.observed,
                     reason,
                     shown,
                     snapshot if not passed else None,
+                    verdict.deviation,
                 )
             )
         _capture(step, response, symbols)
@@ -1223,6 +1317,7 @@ def run_cases(
     retries: int = 3,
     max_retry_wait: float = 10.0,
     progress: Callable[[int, int], object] | None = None,
+    conformance: Conformance = "enforce",
 ) -> Report:
     """Run ``cases`` against ``base_url`` (a live server) or ``app`` (a WSGI or ASGI app).
 
@@ -1243,9 +1338,18 @@ def run_cases(
     ``Retry-After`` (at most ``retries`` times and ``max_retry_wait`` seconds
     of waiting per request) unless the step expects a 429.
     ``progress(done, total)`` is called after each case (a progress bar).
+
+    ``conformance`` says what a response that breaks the contract in form
+    only does (the behaviour the assertion checks holding): ``"enforce"``
+    fails it, as the study counts assertions; ``"report"`` passes it and
+    still lists it (:attr:`AssertionResult.deviation`,
+    :meth:`Report.deviations`). Which failures are of form is listed in
+    ``docs/running.md``.
     """
     if (base_url is None) == (app is None):
         raise CdspecError("give base_url (a live server) or app (a WSGI or ASGI application), not both")
+    if conformance not in CONFORMANCE:
+        raise CdspecError(f"conformance must be one of {', '.join(CONFORMANCE)}, got {conformance!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise CdspecError(f"retries must be a whole number, at least 0, got {retries!r}")
     options = _Options(
@@ -1255,6 +1359,7 @@ def run_cases(
         retries=retries,
         max_retry_wait=_seconds("max_retry_wait", max_retry_wait, zero=True),
         base=base_url.rstrip("/") if base_url is not None else "http://127.0.0.1",
+        conformance=conformance,
     )
     run = run_id if run_id is not None else secrets.token_hex(3)
     environment = _Env.of(env, allow_env)
@@ -1277,7 +1382,7 @@ def run_cases(
     finally:
         if isinstance(transport, _Asgi):
             transport.stop()
-    return Report(tuple(_scrubbed(result, environment.seen) for result in done))
+    return Report(tuple(_scrubbed(result, environment.seen) for result in done), conformance)
 
 
 def _scrubbed(result: CaseResult, secrets: Iterable[str]) -> CaseResult:

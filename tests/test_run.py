@@ -139,7 +139,7 @@ def test_failures_say_what_was_seen() -> None:
     report = run_cases([case], app=books_app())
     reasons = [a.reason for a in report.failures()]
     assert reasons == [
-        "status 200, expected one of 201",
+        "status 200, expected one of 201 (the behaviour holds: 2XX)",
         "the body has nothing at /nope",
         "variable 'token' (the credentials) was not captured (did an earlier step fail?)",
     ]
