@@ -276,6 +276,11 @@ class Evaluation:
     error, every assertion passed and no in-force constraint failed.
     ``labels`` are free ``key -> string`` tags (``model``, ``agent``,
     ``scaffold``, ``run``, ...) that reports can group by.
+    ``assertions_deviated`` counts the failed assertions whose response broke
+    the contract in form only, the behaviour holding (200 for 201, ``null``
+    for a string; ``docs/running.md``): they count against A% as in the
+    study, and this says how much of the loss they are (``None`` in results
+    written before cdspec recorded it).
     """
 
     task_id: str
@@ -288,6 +293,7 @@ class Evaluation:
     constraints: tuple[ConstraintOutcome, ...] = attrs.field(converter=_outcomes)
     assertions_passed: int | None = None
     assertions_total: int | None = None
+    assertions_deviated: int | None = None
     seconds: float = attrs.field(default=0.0, converter=_milliseconds)
     error: str | None = None
     labels: FrozenDict = attrs.field(factory=FrozenDict, converter=_labels)
@@ -366,6 +372,8 @@ class Evaluation:
             if self.assertions_total is None
             else {"passed": self.assertions_passed, "total": self.assertions_total}
         )
+        if assertions is not None and self.assertions_deviated is not None:
+            assertions["deviated"] = self.assertions_deviated
         return {
             "task_id": self.task_id,
             "variant_id": self.variant_id,
@@ -402,6 +410,7 @@ class Evaluation:
             ],
             assertions_passed=None if assertions is None else assertions["passed"],
             assertions_total=None if assertions is None else assertions["total"],
+            assertions_deviated=None if assertions is None else assertions.get("deviated"),
             seconds=float(data.get("seconds", 0.0)),
             error=data.get("error"),
             labels=data.get("labels", {}),
@@ -423,6 +432,9 @@ def _derived_problems(evaluation: Evaluation, data: Mapping[str, Any]) -> list[P
             problems.append(Problem(f"{key} is {stored!r}, but the line's data gives {expected!r}", pointer=f"/{key}"))
     if evaluation.assertions_total is not None and (evaluation.assertions_passed or 0) > evaluation.assertions_total:
         problems.append(Problem("more assertions passed than were run", pointer="/assertions/passed"))
+    failed = (evaluation.assertions_total or 0) - (evaluation.assertions_passed or 0)
+    if evaluation.assertions_deviated is not None and evaluation.assertions_deviated > failed:
+        problems.append(Problem("more assertions deviated than failed", pointer="/assertions/deviated"))
     return problems
 
 
@@ -996,6 +1008,7 @@ def evaluate(
         constraints=_outcomes_of(report),
         assertions_passed=None if ran is None else ran.passed,
         assertions_total=None if ran is None else ran.total,
+        assertions_deviated=None if ran is None else sum(not a.passed for a in ran.deviations()),
         seconds=time.monotonic() - began,
         error=error,
         labels=tags,

@@ -82,6 +82,7 @@ def test_the_reference_started_from_the_task_passes_everything(reference_evaluat
     assert evaluation.assertions_total is not None
     assert evaluation.assertions_total > 150
     assert evaluation.a_rate == evaluation.raw_a_rate == 1.0
+    assert evaluation.assertions_deviated == 0
     assert evaluation.passed
     assert (evaluation.variant_id, evaluation.attempt, evaluation.depth) == ("v-ref", 2, 7)
     assert evaluation.layers == ("architecture", "sqlite", "orm", "data_model", "validation", "folder_layout", "tests")
@@ -101,6 +102,9 @@ def test_a_broken_variant_scores_lower_and_a_rate_zero_where_its_constraint_is_i
     assert full.raw_a_rate is not None
     assert reference_evaluation.raw_a_rate is not None
     assert full.raw_a_rate < reference_evaluation.raw_a_rate
+    # 200 for 201 is a deviation in form: it counts against A% and is counted apart.
+    assert full.assertions_total is not None and full.assertions_passed is not None
+    assert 0 < (full.assertions_deviated or 0) <= full.assertions_total - full.assertions_passed
     assert full.failed_constraints == ("architecture.import-layering",)
     assert full.a_rate == 0.0
     assert not full.passed
@@ -290,6 +294,8 @@ outcomes = st.builds(
 @st.composite
 def evaluations(draw: st.DrawFn) -> Evaluation:
     total = draw(st.none() | st.integers(0, 10_000))
+    passed = None if total is None else draw(st.integers(0, total))
+    deviated = None if total is None or passed is None else draw(st.none() | st.integers(0, total - passed))
     return Evaluation(
         task_id=draw(st.sampled_from(["library", "clinic"])),
         variant_id=draw(st.none() | st.text(min_size=1, max_size=8)),
@@ -299,8 +305,9 @@ def evaluations(draw: st.DrawFn) -> Evaluation:
         target=cdspec.Target("python", draw(st.sampled_from(["flask", "fastapi"]))),
         project=draw(st.text(max_size=10)),
         constraints=draw(st.lists(outcomes, max_size=4)),
-        assertions_passed=None if total is None else draw(st.integers(0, total)),
+        assertions_passed=passed,
         assertions_total=total,
+        assertions_deviated=deviated,
         seconds=draw(st.floats(0, 1e5).map(lambda s: round(s, 3))),
         error=draw(st.none() | st.text(max_size=20)),
     )
@@ -312,6 +319,21 @@ def test_to_data_is_valid_and_from_data_inverts_it(evaluation: Evaluation) -> No
     data = evaluation.to_data()
     assert schema_problems(schema("result"), data) == []
     assert Evaluation.from_data(json.loads(json.dumps(data))) == evaluation
+
+
+def test_more_deviated_than_failed_is_a_bad_line(tmp_path: Path) -> None:
+    """A line whose deviations outnumber its failures is reported at its pointer."""
+    from cdspec.evaluate import load_results
+
+    data = _sample().to_data()
+    data["assertions"] = {"passed": 9, "total": 12, "deviated": 4}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load_results(path)
+    assert [(p.line, p.pointer, p.message) for p in info.value.problems] == [
+        (1, "/assertions/deviated", "more assertions deviated than failed")
+    ]
 
 
 def test_bad_results_files_report_file_line_and_pointer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
