@@ -103,7 +103,8 @@ def test_a_broken_variant_scores_lower_and_a_rate_zero_where_its_constraint_is_i
     assert reference_evaluation.raw_a_rate is not None
     assert full.raw_a_rate < reference_evaluation.raw_a_rate
     # 200 for 201 is a deviation in form: it counts against A% and is counted apart.
-    assert full.assertions_total is not None and full.assertions_passed is not None
+    assert full.assertions_total is not None
+    assert full.assertions_passed is not None
     assert 0 < (full.assertions_deviated or 0) <= full.assertions_total - full.assertions_passed
     assert full.failed_constraints == ("architecture.import-layering",)
     assert full.a_rate == 0.0
