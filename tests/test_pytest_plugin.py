@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import attrs
 import pytest
 
 import cdspec
@@ -308,3 +309,22 @@ def test_test_paths_given_are_collected_with_the_cases(
         "test_mine.py", "--cdspec-task", str(task_file), "--cdspec-base-url", base_url, "--cdspec-n", "2"
     )
     named.assert_outcomes(passed=3)
+
+
+def test_conformance_report_passes_a_case_that_deviates_in_form_only(
+    pytester: pytest.Pytester, task_file: Path, base_url: str
+) -> None:
+    """A case expecting 200 where the server answers 201 fails, marked as form only; ``report`` passes it."""
+    (case,) = [c for c in generate_cases(cdspec.load_task(task_file)) if c.id == "lifecycle-notes-0000"]
+    create = case.steps[0]
+    expect = [attrs.evolve(e, args={**e.args, "statuses": ["200"]}) if e.kind == "status" else e for e in create.expect]
+    strict = attrs.evolve(case, steps=[attrs.evolve(create, expect=expect), *case.steps[1:]])
+    cases_file = pytester.path / "form.jsonl"
+    cases_file.write_text(dump_cases([strict]), encoding="utf-8")
+    enforced = pytester.runpytest("--cdspec-cases", str(cases_file), "--cdspec-base-url", base_url)
+    enforced.assert_outcomes(failed=1)
+    enforced.stdout.fnmatch_lines(["*status: *(in form only: the behaviour holds)", "    reason:   status 201, *"])
+    reported = pytester.runpytest(
+        "--cdspec-cases", str(cases_file), "--cdspec-base-url", base_url, "--cdspec-conformance", "report"
+    )
+    reported.assert_outcomes(passed=1)
