@@ -327,3 +327,15 @@ def test_explain_lists_the_left_out_security_cases_on_the_command_line(tmp_path:
     out = io.StringIO()
     assert cli.main(["cases", "--explain", str(tmp_path / "task.yaml")], out=out, err=io.StringIO()) == 0
     assert "left out scrapWidget (response, negative, security)" in out.getvalue()
+
+
+def test_a_parameter_whose_only_producer_is_skipped_is_not_made_up() -> None:
+    """The library skips createReservation (its drawn request would fail): cancelReservation's cases are left out."""
+    library = cdspec.load_task(TASK.parent.parent.parent / "examples" / "library" / "task.yaml")
+    ids = [case.id for case in generate_cases(library, seed=0, kinds=["security"])]
+    assert ids
+    assert not any("cancelReservation" in case_id for case_id in ids)
+    assert (
+        "left out cancelReservation (response, negative, security): only createReservation makes a reservationId"
+        " for /reservations/{reservationId}, and it is skipped (skip: response)" in explain(library)
+    )

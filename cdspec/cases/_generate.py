@@ -683,6 +683,10 @@ class _Api:
             made = self.producer(op, parameter.name)
             if made is None:
                 return f"nothing in the contract makes a {parameter.name} for {op.path}"
+            declared = isinstance(self.setting(op, "path_params", {}).get(parameter.name), Mapping)
+            if self.skipped(made[0], "response") and not declared:  # its drawn request may not succeed
+                producer = self.op_id(made[0])
+                return f"only {producer} makes a {parameter.name} for {op.path}, and it is skipped (skip: response)"
             deeper = self.ungrounded(made[0], seen=seen | {self.op_id(op)})
             if deeper is not None:
                 return deeper
