@@ -26,7 +26,7 @@ from cdspec.cases.model import Case, Expectation
 from cdspec.load import dump_cases, load_cases
 from cdspec.run import Report, run_cases
 
-from .pinboard.server import BEHAVIOURS, PinboardServer, serve
+from .pinboard.server import BEHAVIOURS, PinboardServer, running
 
 TASK = Path(__file__).resolve().parent / "pinboard" / "task.yaml"
 URL = re.compile(r"^https://[a-z][a-z0-9]*\.(com|org|net|io)(/[a-z0-9_-]+)+$")
@@ -34,12 +34,9 @@ URL = re.compile(r"^https://[a-z][a-z0-9]*\.(com|org|net|io)(/[a-z0-9_-]+)+$")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PinboardServer]:
-    running = serve()
-    try:
-        yield running
-    finally:
-        running.shutdown()
-        running.server_close()
+    """One reference for the module; each test turns its behaviours on and off."""
+    with running() as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

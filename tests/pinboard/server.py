@@ -9,11 +9,13 @@ the contract leaves open (:data:`BEHAVIOURS`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -524,6 +526,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _get_labels(self, parts: list[str], query: dict[str, str]) -> None:
         labels = sorted({label for b in self.server.state.boards.values() for label in b["labels"]})
         self._send(200, {"labels": labels})
+
+
+@contextlib.contextmanager
+def running() -> Iterator[PinboardServer]:
+    """:func:`serve`, shut down and closed on leaving."""
+    server = serve()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def serve() -> PinboardServer:
