@@ -247,7 +247,8 @@ def test_security_cases_cover_missing_and_wrong_credentials_and_roles(library_ca
         {"statuses": ["403"]},
     ]
     secured = {op.operation_id for op in LIBRARY.contract.operations if op.requires_auth}
-    assert {k.split("-", 1)[1].split(".")[0] for k in by_id if k.endswith(".none")} == secured
+    # a reservation is made only by createReservation, whose drawn request the task skips: no made-up id is sent
+    assert {k.split("-", 1)[1].split(".")[0] for k in by_id if k.endswith(".none")} == secured - {"cancelReservation"}
 
 
 def test_unique_pattern_values_become_unique_digit_symbols(library_cases: tuple[Case, ...]) -> None:

@@ -70,7 +70,7 @@ def explain(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> str:
         lines.append(f"left out {operation} ({what}): {reason}")
         lines.append(
             f"  fill with: cases: {{operations: {{{operation}: {{path_params: {{NAME: VALUE or "
-            "{producer: OPERATION, pointer: /json/pointer}}}}}}}}"
+            "{producer: OPERATION, pointer: /json/pointer}}}}}"
             if "makes a" in reason
             else "  fill with: cases: {auth: {login: OPERATION, token: /pointer, format: 'Token {token}'}}"
         )

@@ -20,12 +20,14 @@ from cdspec.errors import CdspecError
 
 from ._regex import INF, compile_pattern, filtered, regex_strategy
 
-__all__ = ["FORMATS", "format_strategy"]
+__all__ = ["FORMATS", "HTTPS_URL", "format_strategy"]
 
 _TLD = "(com|org|net|io)"
 _LABEL = "[a-z][a-z0-9]{1,9}"
 _URI = rf"^https?://{_LABEL}(\.{_LABEL})?\.{_TLD}(/[a-z0-9_-]{{1,8}}){{0,3}}(\?[a-z]{{1,6}}=[a-z0-9]{{1,6}})?$"
 _PATH = r"^(/[a-z0-9_-]{1,8}){1,3}$"
+HTTPS_URL = rf"^https://{_LABEL}\.{_TLD}(/[a-z0-9_-]{{1,8}}){{1,3}}$"
+"""A plain ``https`` URL with a path (no trailing slash for a server to add), for strings named like URLs."""
 
 PATTERNS: dict[str, str] = {
     "email": rf"^[a-z][a-z0-9]{{0,9}}(\.[a-z][a-z0-9]{{0,5}})?@{_LABEL}\.{_TLD}$",

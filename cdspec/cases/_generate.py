@@ -45,7 +45,9 @@ from cdspec.contract import Contract, Operation, Parameter
 from cdspec.errors import CdspecError, LoadError, Problem
 from cdspec.model import Task
 
+from ._formats import HTTPS_URL
 from ._params import parameter_strategy
+from ._regex import INF, regex_strategy
 from ._schema import _search, from_schema
 from ._validate import infer_dialect, resolve_ref, schema_validator, standalone
 from .model import Case, Expectation, Request, Step
@@ -67,6 +69,8 @@ _LOGIN_WORDS = frozenset({"login", "signin", "token", "tokens", "session", "sess
 _REGISTER_WORDS = frozenset({"register", "signup", "users", "accounts", "members"})
 _IDENTITY_NAMES = frozenset({"email", "username", "emailaddress", "login", "handle", "name"})
 _USERNAME_NAMES = frozenset({"username", "handle", "login", "nickname", "screenname", "userid"})
+_URL_NAMES = frozenset({"image", "avatar", "url", "link", "website", "homepage", "picture", "photo"})
+_URL_SUFFIX = re.compile(r"(?:[_-]url|[a-z0-9]Url|URL)$")
 _FORMAT_HINT = re.compile(r"\b(Token|Bearer|JWT|Key|ApiKey)[ \t]+(?:[<{\[]|x{3}|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 
 
@@ -661,8 +665,14 @@ class _Api:
             return other, pointer
         return None
 
-    def ungrounded(self, op: Operation, *, skip: str | None = None, seen: frozenset[str] = frozenset()) -> str | None:
-        """Why a request to ``op`` cannot be made real (a path parameter nothing produces), or ``None``."""
+    def ungrounded(
+        self, op: Operation, *, skip: str | None = None, seen: frozenset[str] = frozenset(), credentials: bool = True
+    ) -> str | None:
+        """Why a request to ``op`` cannot be made real (a path parameter nothing produces), or ``None``.
+
+        ``credentials=False`` asks only for real path parameters (a security
+        case sends no valid credential of its own; its prerequisites do).
+        """
         if self.op_id(op) in seen:
             return f"{self.op_id(op)} needs itself"
         for parameter in op.parameters:
@@ -673,12 +683,16 @@ class _Api:
             made = self.producer(op, parameter.name)
             if made is None:
                 return f"nothing in the contract makes a {parameter.name} for {op.path}"
+            declared = isinstance(self.setting(op, "path_params", {}).get(parameter.name), Mapping)
+            if self.skipped(made[0], "response") and not declared:  # its drawn request may not succeed
+                producer = self.op_id(made[0])
+                return f"only {producer} makes a {parameter.name} for {op.path}, and it is skipped (skip: response)"
             deeper = self.ungrounded(made[0], seen=seen | {self.op_id(op)})
             if deeper is not None:
                 return deeper
-        if op.requires_auth and self.scheme_of(op) is None:
+        if credentials and op.requires_auth and self.scheme_of(op) is None:
             return f"no supported security scheme for {self.op_id(op)}"
-        if op.requires_auth and not self.roles:
+        if credentials and op.requires_auth and not self.roles:
             return f"{self.op_id(op)} needs credentials and no account can be made or logged in"
         return None
 
@@ -784,17 +798,28 @@ class _Builder:
 
     # -- accounts ------------------------------------------------------------------------
 
-    def account(self, role: str | None) -> str:
-        """The ``auth`` value for ``role``, its register/login steps added once."""
+    def account(self, role: str | None, *, fresh: bool = False) -> str:
+        """The ``auth`` value for ``role``, its register/login steps added once.
+
+        ``fresh``: another account of the role (``user2``, its own variables
+        ``user2.email``...), registered and logged in now, when the role
+        registers its accounts; a role with a declared login has only one.
+        """
         if role is None or role == "none":
             return "none"
         if role == "invalid":
             return "invalid"
-        if role in self.ready_roles:
-            return role
-        self.ready_roles.add(role)
         api = self.api
         spec = api.roles.get(role, {})
+        name = role
+        if fresh and "login" not in spec and role in self.ready_roles:
+            number = 2
+            while f"{role}{number}" in self.ready_roles or f"{role}{number}" in api.roles:
+                number += 1
+            name = f"{role}{number}"
+        if name in self.ready_roles:
+            return name
+        self.ready_roles.add(name)
         login_op = api.ops.get(api.auth.get("login", ""))
         login_body: JSON
         registered: JSON = spec.get("login")
@@ -802,13 +827,13 @@ class _Builder:
             register_op = api.ops[api.auth["register"]] if "register" in api.auth else None
             if register_op is None:
                 raise LoadError([Problem(f"role {role!r} has no 'login' and auth has no 'register'", api.task.origin)])
-            registered = self.body(register_op, name=f"{role}.")
+            registered = self.body(register_op, name=f"{name}.")
             capture = {}
             id_field = api.id_field(register_op)
             if id_field is not None:
-                capture[f"{role}.id"] = id_field
+                capture[f"{name}.id"] = id_field
             self.call(
-                register_op, f"register {role}", body=registered, auth="none", expect_success=True, capture=capture
+                register_op, f"register {name}", body=registered, auth="none", expect_success=True, capture=capture
             )
         if login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
             login_body = {
@@ -826,24 +851,24 @@ class _Builder:
             expect = [Expectation("status", {"statuses": ["200"]}, "the token endpoint answers 200")]
             self.steps.append(
                 Step(
-                    f"{len(self.steps) + 1}. log in as {role}",
+                    f"{len(self.steps) + 1}. log in as {name}",
                     request,
                     expect,
-                    {role: api.auth.get("token", "/access_token")},
+                    {name: api.auth.get("token", "/access_token")},
                 )
             )
-            return role
+            return name
         found = api.json_body(login_op)
         login_body = registered if "login" in spec else _project(api, registered, found[1] if found else None)
         self.call(
             login_op,
-            f"log in as {role}",
+            f"log in as {name}",
             body=login_body,
             auth="none",
             expect_success=True,
-            capture={role: str(api.auth.get("token", "/token"))},
+            capture={name: str(api.auth.get("token", "/token"))},
         )
-        return role
+        return name
 
     # -- values --------------------------------------------------------------------------
 
@@ -921,24 +946,57 @@ class _Builder:
                 continue
             if not isinstance(value[prop], str) or "enum" in node or "const" in node:
                 continue
-            symbol = _account_symbol(norm, node)
-            if symbol is not None:
-                if name:
-                    self.vars.setdefault(f"{name}{symbol[0]}", symbol[1])
-                    value[prop] = {"$var": f"{name}{symbol[0]}"}
-                else:
-                    value[prop] = self.bind(symbol[1], symbol[0])
-            elif isinstance(node.get("pattern"), str):
-                free = _free_digits(node["pattern"], value[prop])
-                if free >= _MIN_FREE_DIGITS:
-                    value[prop] = self.bind({"$unique": "digits", "like": value[prop], "free": free}, prop)
-            elif _free_text(node):
-                longest = node.get("maxLength")
-                shortest = node.get("minLength", 0)
-                if (not isinstance(longest, int) or longest >= _UNIQUE_LENGTH) and shortest <= _UNIQUE_MIN:
-                    value[prop] = self.bind({"$unique": "string"}, prop)
-                elif isinstance(longest, int) and isinstance(shortest, int) and max(shortest, 1) <= longest:
-                    value[prop] = self.draw(st.text(_ALNUM, min_size=max(shortest, 1), max_size=longest))
+            value[prop] = self.text(prop, node, value[prop], name)
+
+    def text(self, prop: str, node: Mapping[str, Any], drawn: str, name: str) -> JSON:
+        """A usable value for the string property ``prop`` in place of ``drawn``.
+
+        An account value (an email, a username, a password: the role's
+        variable when ``name`` is given), a URL for a name that says so, a
+        unique value for a pattern with free digits or for free text, or
+        ``drawn`` itself.
+        """
+        symbol = _account_symbol(_norm(prop), node)
+        url = self.url(prop, node) if symbol is None else None
+        if url is not None:
+            return url
+        if symbol is not None:
+            if not name:
+                return self.bind(symbol[1], symbol[0])
+            self.vars.setdefault(f"{name}{symbol[0]}", symbol[1])
+            return {"$var": f"{name}{symbol[0]}"}
+        if isinstance(node.get("pattern"), str):
+            free = _free_digits(node["pattern"], drawn)
+            if free >= _MIN_FREE_DIGITS:
+                return self.bind({"$unique": "digits", "like": drawn, "free": free}, prop)
+            return drawn
+        if _free_text(node):
+            longest = node.get("maxLength")
+            shortest = node.get("minLength", 0)
+            if (not isinstance(longest, int) or longest >= _UNIQUE_LENGTH) and shortest <= _UNIQUE_MIN:
+                return self.bind({"$unique": "string"}, prop)
+            if isinstance(longest, int) and isinstance(shortest, int) and max(shortest, 1) <= longest:
+                return str(self.draw(st.text(_ALNUM, min_size=max(shortest, 1), max_size=longest)))
+        return drawn
+
+    def url(self, prop: str, node: Mapping[str, Any]) -> str | None:
+        """A drawn ``https`` URL for a string without a ``format`` named like one (``image``, ``avatarUrl``).
+
+        ``None`` (draw as for any string) when the name says nothing of a URL
+        or the schema's length bounds or ``pattern`` leave no room for one.
+        """
+        if "format" in node or not (_norm(prop) in _URL_NAMES or _URL_SUFFIX.search(prop)):
+            return None
+        low, high = node.get("minLength", 0), node.get("maxLength", INF)
+        if not isinstance(low, int) or not isinstance(high, int | float):
+            return None
+        try:
+            strategy = regex_strategy(HTTPS_URL, low, high)  # cached by its arguments
+        except CdspecError:
+            return None
+        url = str(self.draw(strategy))
+        pattern = node.get("pattern")
+        return None if isinstance(pattern, str) and not _search(pattern, url) else url
 
     def prerequisite(self, key: str, creator: Operation, pointer: str) -> str:
         """The variable holding the key of a new thing made by ``creator`` (made once per case)."""
@@ -976,9 +1034,6 @@ class _Builder:
             else:
                 values[parameter.name] = {"$var": self.prerequisite(parameter.name, made[0], made[1])}
         return values
-
-    def unknown_path_params(self, op: Operation) -> dict[str, JSON]:
-        return {p.name: self.unknown_value(p) for p in op.parameters if p.location == "path"}
 
     def unknown_value(self, parameter: Parameter) -> JSON:
         node = self.api.resolve(parameter.schema)
@@ -1026,11 +1081,13 @@ class _Builder:
         auth: str | None = None,
         expect_success: bool = False,
         statuses: Sequence[str] | None = None,
+        behaviour: Sequence[str] | None = None,
         documented: bool = True,
         extra: Sequence[Expectation] = (),
         capture: Mapping[str, str] | None = None,
         pages: Mapping[str, Any] | None = None,
     ) -> None:
+        """Add a step calling ``op``; ``behaviour`` (with ``statuses``): the statuses that show the behaviour holds."""
         api = self.api
         if auth is None:
             auth = self.account(api.role_of(op))
@@ -1041,9 +1098,10 @@ class _Builder:
             if code is not None:
                 expect.append(Expectation("status", {"statuses": [code]}, f"{api.op_id(op)} succeeds with {code}"))
         if statuses is not None:
-            expect.append(
-                Expectation("status", {"statuses": list(statuses)}, f"{api.op_id(op)} answers {'/'.join(statuses)}")
-            )
+            args: dict[str, Any] = {"statuses": list(statuses)}
+            if behaviour is not None:
+                args["behaviour"] = list(behaviour)
+            expect.append(Expectation("status", args, f"{api.op_id(op)} answers {'/'.join(statuses)}"))
         if statuses is not None and not any(api.is_documented(op, code) for code in statuses):
             documented = False  # a status the contract leaves out (a 404 after delete): only the status is checked
         if documented and op.responses:
@@ -1370,16 +1428,27 @@ def _negative_body(api: _Api, op: Operation, how: str) -> _Template | None:
         return None
     whole = schema_validator(found[1], document=api.document, purpose="request")
 
+    # A correct server may coerce a wrong type or accept a value past a bound the
+    # contract states: a 2xx shows the behaviour holds as well as a 4xx does. A
+    # missing required property keeps the default (the classes of the statuses).
+    behaviour = None if how == "missing" else ["2XX", "4XX"]
+    # A lenient server may accept a bad update and change the thing (a new slug from a
+    # coerced title, a new username in the account's token): each step after the
+    # first updates a fresh one, a new prerequisite or, for an update of the
+    # caller's own account (no path parameter), a new account.
+    renewed = op.method in ("put", "patch")
+    own = renewed and not any(p.location == "path" for p in op.parameters)
+
     def build(b: _Builder) -> None:
-        valid = b.body(op)
+        role = api.role_of(op)
+        auth = b.account(role)
         path_params = b.path_params(op)
+        sent = 0
         for tokens, broken in candidates:  # one step per property, the others valid, with valid credentials
+            # a fresh valid body per step: an accepted bad create must not take the next step's unique values
+            valid = b.body(op)
             if not _has(valid, tokens[:-1]):
                 continue
-            if op.method in ("put", "patch") and b.made:
-                # a server that accepts a bad update may change the thing (a new slug): a fresh one per step
-                b.made.clear()
-                path_params = b.path_params(op)
             label = "/".join(tokens)
             if how == "missing":
                 body = _without(valid, tokens)
@@ -1389,8 +1458,19 @@ def _negative_body(api: _Api, op: Operation, how: str) -> _Template | None:
                 what = f"with {label}={broken!r}" + (" (wrong type)" if how == "type" else " (out of range)")
                 if whole.is_valid(_placeholders(body)):
                     continue
+            if renewed and sent:
+                b.made.clear()
+                auth = b.account(role, fresh=True) if own else auth
+                path_params = b.path_params(op)
+            sent += 1
             b.call(
-                op, f"call {api.op_id(op)} {what}", path_params=path_params, body=body, statuses=_bad_statuses(api, op)
+                op,
+                f"call {api.op_id(op)} {what}",
+                path_params=path_params,
+                body=body,
+                auth=auth,
+                statuses=_bad_statuses(api, op),
+                behaviour=behaviour,
             )
 
     titles = {"missing": "a missing required property", "type": "a wrong type", "range": "a value out of range"}
@@ -1491,12 +1571,11 @@ def _security(api: _Api, op: Operation, how: str) -> _Template | None:
         wanted = ["403"]
 
     def build(b: _Builder) -> None:
-        # Tried on real things (made with the right roles) whenever a valid request
-        # can be made, since a server may look the thing up before the credential;
-        # otherwise on unknown ones. A wrong token is sent in the operation's own
-        # scheme: the token is tested, not the scheme.
-        real = how == "role" or (not api.skipped(op, "response") and api.ungrounded(op) is None)
-        path_params = b.path_params(op) if real else b.unknown_path_params(op)
+        # Always on real things (made with the right roles): a server may look the
+        # thing up before the credential and answer 404 for a made-up one (an
+        # operation whose parameters cannot be made gets no security case). A wrong
+        # token is sent in the operation's own scheme: the token is tested, not the scheme.
+        path_params = b.path_params(op)
         body = b.body(op)
         auth = b.account(default) if how == "role" else how
         b.call(
@@ -1747,8 +1826,11 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
         by_kind[template.kind].append(template)
     for op in api.contract.operations:
         reason = api.ungrounded(op)
+        # a security case needs real path parameters too, not the operation's own credentials
+        secured = op.requires_auth and not api.skipped(op, "security")
+        unsecured = api.ungrounded(op, credentials=False) if reason is not None and secured else None
         if reason is not None:  # never a case a correct server must fail: left out, and said why
-            api.left_out.append((api.op_id(op), "response, negative", reason))
+            api.left_out.append((api.op_id(op), "response, negative" + (", security" if unsecured else ""), reason))
         if reason is None and not api.skipped(op, "response"):
             by_kind["response"].append(_response(api, op))
         if reason is None and not api.skipped(op, "lifecycle"):
@@ -1767,7 +1849,7 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
             unknown = _unknown_id(api, op)
             if unknown is not None:
                 by_kind["negative"].append(unknown)
-        if not api.skipped(op, "security"):
+        if not api.skipped(op, "security") and unsecured is None:
             for how in ("none", "invalid", "role"):
                 made = _security(api, op, how)
                 if made is not None:

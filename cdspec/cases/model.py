@@ -46,6 +46,10 @@ EXPECTATION_KINDS: tuple[str, ...] = (
 """What an expectation can check:
 
 - ``status``: the status code is one of ``statuses`` (``"200"``, ``"4XX"``);
+  ``behaviour`` (optional) lists the statuses that show the behaviour holds
+  when none of ``statuses`` came (default: the classes of ``statuses``,
+  never ``5XX`` unless ``statuses`` has one): generated negative steps with a
+  wrong type or a value out of range say ``["2XX", "4XX"]``;
 - ``content_type``: the response's media type is ``media_type``;
 - ``schema``: the JSON body is valid against ``schema`` (a self-contained
   JSON Schema 2020-12);

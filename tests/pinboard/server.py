@@ -3,15 +3,19 @@
 ``serve()`` starts it on a free loopback port in a thread and returns the
 server; ``server.mutant`` names the seeded bug in force (``""``: none), so
 one running server plays the reference and every mutant in turn.
+``server.behaviours`` turns on choices that correct real servers make and
+the contract leaves open (:data:`BEHAVIOURS`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +40,14 @@ MUTANTS = {
 }
 
 
+BEHAVIOURS = {
+    "lookup-first": "the thing a path names is looked up before the credential: 404 before 401",
+    "lenient": "a number sent for a text is taken as its digits (coercion), so some invalid bodies are accepted",
+    "url-avatar": "an avatar must be an http(s) URL, where the contract says only string",
+}
+"""Correct behaviours the contract leaves open, each off unless named in ``server.behaviours``."""
+
+
 class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -52,6 +64,7 @@ class _State:
 class PinboardServer(ThreadingHTTPServer):
     daemon_threads = True
     mutant = ""
+    behaviours: frozenset[str] = frozenset()
     state: _State
 
 
@@ -83,6 +96,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _invalid(self, field: str) -> None:
         self._send(422, {"errors": {field: ["is invalid"]}})
+
+    def _text(self, value: Any) -> str | None:
+        """``value`` as a text, else ``None``; a lenient server takes a number as its digits."""
+        if isinstance(value, str):
+            return value
+        lenient = "lenient" in self.server.behaviours
+        return str(value) if lenient and isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def _unknown(self, parts: list[str]) -> bool:
+        """Whether the path names a person, board or note that does not exist."""
+        state = self.server.state
+        if len(parts) >= 2 and parts[0] == "people":
+            return parts[1] not in state.members
+        if len(parts) >= 2 and parts[0] == "boards":
+            if parts[1] not in state.boards:
+                return True
+            if len(parts) >= 4 and parts[2] == "notes":
+                return not parts[3].isdigit() or int(parts[3]) not in state.notes
+        return False
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -134,6 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
             if handler is None:
                 self._send(404, {"errors": {"path": ["not found"]}})
                 return
+            if "lookup-first" in self.server.behaviours and self._unknown(parts):
+                self._send(404)
+                return
             handler(parts, query)
         return
 
@@ -156,7 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _member_out(self, handle: str, token: str) -> dict[str, Any]:
         member = self.server.state.members[handle]
-        return {"member": {"handle": handle, "email": member["email"], "token": token, "bio": member["bio"]}}
+        out = {"handle": handle, "email": member["email"], "token": token, "bio": member["bio"]}
+        return {"member": {**out, "avatar": member["avatar"]}}
 
     def _post_members(self, parts: list[str], query: dict[str, str]) -> None:
         state = self.server.state
@@ -166,7 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._invalid("member")
             return
         for field in ("handle", "email", "password"):
-            if not isinstance(member.get(field), str) or not member[field]:
+            member[field] = self._text(member.get(field))
+            if not member[field]:
                 self._invalid(field)
                 return
         if "@" not in member["email"]:
@@ -175,7 +212,12 @@ class _Handler(BaseHTTPRequestHandler):
         if member["handle"] in state.members or any(m["email"] == member["email"] for m in state.members.values()):
             self._send(422, {"errors": {"handle": ["is taken"]}})
             return
-        state.members[member["handle"]] = {"email": member["email"], "password": member["password"], "bio": None}
+        state.members[member["handle"]] = {
+            "email": member["email"],
+            "password": member["password"],
+            "bio": None,
+            "avatar": None,
+        }
         token = secrets.token_hex(16)
         state.tokens[token] = member["handle"]
         self._send(201, self._member_out(member["handle"], token))
@@ -219,16 +261,49 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(change, dict):
             self._invalid("member")
             return
-        if "bio" in change and (not isinstance(change["bio"], str) or len(change["bio"]) > 280):
+        for field in ("bio", "handle", "avatar"):
+            if field in change:
+                change[field] = self._text(change[field])
+        if "bio" in change and (change["bio"] is None or len(change["bio"]) > 280):
             self._invalid("bio")
             return
+        if "handle" in change and (not change["handle"] or change["handle"] in self.server.state.members):
+            self._invalid("handle")
+            return
+        if "avatar" in change and (
+            change["avatar"] is None
+            or ("url-avatar" in self.server.behaviours and not re.fullmatch(r"https?://\S+", change["avatar"]))
+        ):
+            self._invalid("avatar")
+            return
         member = self.server.state.members[who]
-        answer = self._member_out(who, self.headers["Authorization"].split(" ", 1)[-1])
+        token = self.headers["Authorization"].split(" ", 1)[-1]
+        if "avatar" in change:
+            member["avatar"] = change["avatar"]
+        if "handle" in change and change["handle"] != who:
+            token = self._rename(who, change["handle"])
+            who = change["handle"]
+        answer = self._member_out(who, token)
         if "bio" in change:
             answer["member"]["bio"] = change["bio"]
             if self.server.mutant != "bio-dropped":
                 member["bio"] = change["bio"]
         self._send(200, answer)
+
+    def _rename(self, old: str, new: str) -> str:
+        """A new handle for a member; its tokens name the old one (as a JWT holds a username): a new token."""
+        state = self.server.state
+        state.members[new] = state.members.pop(old)
+        state.tokens = {token: handle for token, handle in state.tokens.items() if handle != old}
+        for board in state.boards.values():
+            board["owner"] = new if board["owner"] == old else board["owner"]
+        for note in state.notes.values():
+            note["author"] = new if note["author"] == old else note["author"]
+        state.watching = {(new if a == old else a, new if b == old else b) for a, b in state.watching}
+        state.pins = {(new if a == old else a, slug) for a, slug in state.pins}
+        token = secrets.token_hex(16)
+        state.tokens[token] = new
+        return token
 
     def _get_people_x(self, parts: list[str], query: dict[str, str]) -> None:
         if parts[1] not in self.server.state.members:
@@ -285,6 +360,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._invalid("board")
             return
         gap = self.server.mutant == "nested-gap"
+        for field in ("title", "summary"):
+            if field in board:
+                board[field] = self._text(board[field])
         if not isinstance(board.get("title"), str) and not (gap and "title" not in board):
             self._invalid("title")
             return
@@ -343,7 +421,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._invalid("board")
             return
         for field in ("title", "summary"):
-            if field in change and not isinstance(change[field], str):
+            if field in change:
+                change[field] = self._text(change[field])
+            if field in change and change[field] is None:
                 self._invalid(field)
                 return
         if len(change.get("title", "")) > 120:
@@ -416,10 +496,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self._body()
         note = body.get("note") if isinstance(body, dict) else None
-        if not isinstance(note, dict) or not isinstance(note.get("text"), str) or not 1 <= len(note["text"]) <= 500:
+        text = self._text(note.get("text")) if isinstance(note, dict) else None
+        if not isinstance(note, dict) or text is None or not 1 <= len(text) <= 500:
             self._invalid("text")
             return
-        made = {"id": next(self.server.state.ids), "text": note["text"], "author": who, "board": parts[1]}
+        made = {"id": next(self.server.state.ids), "text": text, "author": who, "board": parts[1]}
         self.server.state.notes[made["id"]] = made
         self._send(201, {"note": self._note(made)})
 
@@ -445,6 +526,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _get_labels(self, parts: list[str], query: dict[str, str]) -> None:
         labels = sorted({label for b in self.server.state.boards.values() for label in b["labels"]})
         self._send(200, {"labels": labels})
+
+
+@contextlib.contextmanager
+def running() -> Iterator[PinboardServer]:
+    """:func:`serve`, shut down and closed on leaving."""
+    server = serve()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def serve() -> PinboardServer:
