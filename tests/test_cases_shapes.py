@@ -113,7 +113,7 @@ def test_the_inferred_pieces(task: cdspec.Task) -> None:
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_every_seeded_bug_is_caught(server: PinboardServer, task: cdspec.Task, mutant: str) -> None:
     """Each seeded bug fails at least one assertion of the default cases (seed 0)."""
-    assert len(MUTANTS) == 17
+    assert len(MUTANTS) == 21
     server.mutant = mutant
     try:
         report = run_cases(generate_cases(task, seed=0), base_url=_url(server))
