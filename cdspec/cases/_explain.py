@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from cdspec.model import Task
 
-from ._generate import CASE_KINDS, _Api, _filters, _pagination, _templates
+from ._generate import CASE_KINDS, _Api, _filters, _pagination, _Template, _templates
 
 __all__ = ["explain"]
 
@@ -54,7 +54,7 @@ def explain(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> str:
                 if pages and pages.get("max_pages") != 1
                 else "one page"
             )
-            agree = "; pages checked to agree" if _pagination(api, resource) is not None else ""
+            agree = "; pages checked to agree" if isinstance(_pagination(api, resource), _Template) else ""
             lines.append(f"  list {api.op_id(resource.listing)}: {walked}{agree}")
     seen: set[tuple[str, str]] = set()
     for op in api.contract.operations:
@@ -72,6 +72,9 @@ def explain(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> str:
         if what.endswith(" filter"):
             name = what.split(" ")[-2]
             lines.append(f"  fill with: a scenario under cases.scenarios that makes the items and lists with ?{name}=")
+            continue
+        if what.endswith("pages that agree"):
+            lines.append("  fill with: a scenario under cases.scenarios that makes the items and compares the pages")
             continue
         lines.append(
             f"  fill with: cases: {{operations: {{{operation}: {{path_params: {{NAME: VALUE or "

@@ -1404,7 +1404,9 @@ def _list_templates(api: _Api, resource: _Resource) -> Iterator[_Template]:
             api.left_out.append((api.op_id(listing), f"response, the {plan.name} filter", plan.reason))
     yield from _filters(api, resource)
     paged = _pagination(api, resource)
-    if paged is not None:
+    if isinstance(paged, str) and listing is not None:
+        api.left_out.append((api.op_id(listing), "response, pages that agree", paged))
+    elif isinstance(paged, _Template):
         yield paged
 
 
@@ -1437,7 +1439,10 @@ def _filter_template(api: _Api, resource: _Resource, plan: _Filter) -> _Template
             first = _set_in(first, plan.body, [value])
             second = _set_in(second, plan.body, [b.bind({"$unique": "string"}, name)])
             held = "/".join(plan.body)
-            makers = [(f"create one with {held} holding …", first, None), (f"create another with another {held}", second, None)]
+            makers = [
+                (f"create one with {held} holding …", first, None),
+                (f"create another with another {held}", second, None),
+            ]
         else:
             value = _get(first, plan.body)
             if isinstance(value, Mapping) and "$var" in value:  # a unique string: the other gets its own
@@ -1480,15 +1485,18 @@ def _filter_template(api: _Api, resource: _Resource, plan: _Filter) -> _Template
     return _Template("response", key, f"{api.op_id(resource.listing)}: the {name} filter", build)  # type: ignore[arg-type]
 
 
-def _pagination(api: _Api, resource: _Resource) -> _Template | None:
-    """Three items, then pages of the list that agree with one another.
+def _pagination(api: _Api, resource: _Resource) -> _Template | str | None:
+    """Three items, then pages of the list that agree with one another (``None``: not paged; a string: why not).
 
     For a list paged by ``offset`` and ``limit`` (integers): the walked list
     holds the three new items, and the window (offset 1, limit 2) is items
     1 and 2 of the first page (offset 0, limit 3), compared by the key. Paged
     by ``page`` and a size: pages 2 and 3 of size 1 are items 1 and 2 of the
     first page of size 3. It assumes the list has one order, the same for
-    every request while nothing changes.
+    every request while nothing changes. Items whose body refers to other
+    resources (a loan of a book, a booking of a slot) or follows declared
+    rules are left out: such rules (one loan per copy, no two bookings at
+    once) may refuse a second item of one account.
     """
     listing = resource.listing
     pages = api.pages(listing) if listing is not None else None
@@ -1507,11 +1515,20 @@ def _pagination(api: _Api, resource: _Resource) -> _Template | None:
             schema = query[name].schema
             valid = schema_validator(schema, document=api.document, purpose="request").is_valid(number)
             if api.scalar_type(schema) != "integer" or not valid:
-                return None
+                return f"{name}={number} is not a valid value, so three items do not fit the pages compared"
     key = pointer_tokens(resource.pointer)[-1]
     item = _list_item(api, listing)
     if item is None or key not in api.object_view(item).properties:
-        return None
+        return f"the items of {api.op_id(listing)} do not show {key}"
+    found = api.json_body(resource.create)
+    refers = [
+        tokens[-1]
+        for tokens, _ in (api.leaves(found[1]) if found else [])
+        if _norm(tokens[-1]).endswith("id") and len(tokens[-1]) > 2 and api.creator(tokens[-1]) is not None
+    ]
+    if refers or api.setting(resource.create, "body"):
+        why = f"refers to a {refers[0]}" if refers else "follows declared rules"
+        return f"each {_singular(resource.name)} {why}: rules may refuse one account three of them"
     items = str(pages["items"])
 
     def build(b: _Builder) -> None:
