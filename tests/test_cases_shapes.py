@@ -389,3 +389,16 @@ def test_filters_are_inferred_only_when_the_case_can_ground_their_value() -> Non
     assert "left out listEntries (response, the writer filter): addEntry needs no account" in explain(unsecured)
     roomy = explain(cdspec.parse_task(SHELF.replace("maximum: 2", "maximum: 20")))
     assert "list listEntries: offset pages of /entries; pages checked to agree" in roomy
+
+
+def test_a_list_that_needs_another_query_parameter_gets_no_filter_or_page_case() -> None:
+    """A required ?topic= could leave the new items out of any other request, so only the topic filter is made."""
+    from cdspec.cases._explain import explain
+
+    text = SHELF.replace("maximum: 2", "maximum: 20").replace(
+        "{name: topic, in: query, schema", "{name: topic, in: query, required: true, schema"
+    )
+    shown = explain(cdspec.parse_task(text))
+    assert "filter: listEntries: the topic filter" in shown
+    assert "left out listEntries (response, the writer filter): the list also needs ?topic=" in shown
+    assert "left out listEntries (response, pages that agree): the list also needs ?topic=" in shown

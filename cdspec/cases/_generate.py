@@ -1330,8 +1330,16 @@ def _filter_plans(api: _Api, resource: _Resource) -> list[_Filter]:
         name = parameter.name
         if parameter.location != "query" or name in (pages.get("param"), pages.get("size_param")) or name in declared:
             continue
+        other = next((n for n in _required_query(listing) if n not in (name, pages.get("size_param"))), None)
+        if other is not None:
+            plans.append(_Filter(name, reason=f"the list also needs ?{other}=, which may leave the items out"))
+            continue
         plans.append(_filter_plan(api, resource, parameter, leaves, shown, shown_names))
     return plans
+
+
+def _required_query(op: Operation) -> list[str]:
+    return [p.name for p in op.parameters if p.location == "query" and p.required]
 
 
 def _filter_plan(  # noqa: PLR0917  # one decision per way a parameter can filter
@@ -1510,6 +1518,9 @@ def _pagination(api: _Api, resource: _Resource) -> _Template | str | None:
         first = {param: start, size: 3}
         windows = [({param: start + 1, size: 1}, (1,)), ({param: start + 2, size: 1}, (2,))]
     query = {p.name: p for p in listing.parameters if p.location == "query"}
+    other = next((n for n in _required_query(listing) if n not in first), None)
+    if other is not None:
+        return f"the list also needs ?{other}=, which may leave the items out"
     for values in (first, *(window for window, _ in windows)):
         for name, number in values.items():
             schema = query[name].schema
