@@ -21,6 +21,7 @@ import pytest
 
 import cdspec
 from cdspec import cli
+from cdspec._frozen import thaw
 from cdspec.cases import generate_cases
 from cdspec.cases.model import Case
 from cdspec.load import dump_cases
@@ -113,7 +114,7 @@ def test_the_inferred_pieces(task: cdspec.Task) -> None:
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_every_seeded_bug_is_caught(server: PinboardServer, task: cdspec.Task, mutant: str) -> None:
     """Each seeded bug fails at least one assertion of the default cases (seed 0)."""
-    assert len(MUTANTS) == 17
+    assert len(MUTANTS) == 21
     server.mutant = mutant
     try:
         report = run_cases(generate_cases(task, seed=0), base_url=_url(server))
@@ -194,3 +195,210 @@ def test_a_declared_format_overrides_the_description_and_the_rest_is_still_infer
     create = next(step for step in cases[0].steps if step.request.operation == "createBoard")
     assert dict(create.request.scheme) == {"in": "header", "name": "Authorization", "format": "JWT {token}"}
     assert cases[0].steps[1].request.operation == "openSession"
+
+
+def _list_cases(cases: tuple[Case, ...]) -> dict[str, Case]:
+    """The filter and page cases, by template (``response-listBoards.filter.owner``)."""
+    return {c.id.rsplit("-", 1)[0]: c for c in cases if ".filter." in c.id or c.id.rsplit("-", 1)[0].endswith(".pages")}
+
+
+def test_filters_on_arrays_and_on_the_creating_account_and_pages_are_inferred(task: cdspec.Task) -> None:
+    """?label= matches the labels array, ?owner= the owner's handle; the pages of offset/limit are compared."""
+    cases = _list_cases(generate_cases(task, seed=0))
+    assert sorted(cases) == [
+        "response-listBoards.filter.label",
+        "response-listBoards.filter.owner",
+        "response-listBoards.pages",
+    ]
+    owner = cases["response-listBoards.filter.owner"].steps
+    creates = [s for s in owner if s.request.operation == "createBoard"]
+    assert [s.request.auth for s in creates] == ["user", "user.other"]
+    assert creates[0].capture == {"filter.one": "/board/slug", "filter.value": "/board/owner/handle"}
+    assert dict(owner[-1].request.query) == {"owner": {"$var": "filter.value"}, "limit": "50"}  # pages walked
+    label = cases["response-listBoards.filter.label"].steps
+    first, second = (thaw(s.request.body)["board"]["labels"] for s in label if s.request.operation == "createBoard")
+    assert len(first) == len(second) == 1
+    assert first != second
+    assert dict(label[-1].request.query) == {"label": first[0], "limit": "50"}
+    assert [e.kind for e in label[-1].expect][-2:] == ["contains", "not_contains"]
+    pages = [s for s in cases["response-listBoards.pages"].steps if s.request.operation == "listBoards"]
+    assert [dict(s.request.query) for s in pages] == [
+        {"limit": "50"},
+        {"offset": 0, "limit": 3},
+        {"offset": 1, "limit": 2},
+    ]
+    assert pages[1].capture == {f"pages.{i}": f"/boards/{i}/slug" for i in range(3)}
+    equals = [(e.args["pointer"], e.args["value"]) for e in pages[2].expect if e.kind == "equals"]
+    assert equals == [("/boards/0/slug", {"$var": "pages.1"}), ("/boards/1/slug", {"$var": "pages.2"})]
+
+
+LIST_BUGS = {
+    "owner-filter-ignored": "response-listBoards.filter.owner",
+    "label-filter-ignored": "response-listBoards.filter.label",
+    "offset-as-page": "response-listBoards.pages",
+    "offset-off-by-one": "response-listBoards.pages",
+}
+
+
+@pytest.mark.parametrize("mutant", sorted(LIST_BUGS))
+def test_each_list_bug_is_caught_by_its_own_case(server: PinboardServer, task: cdspec.Task, mutant: str) -> None:
+    """The filter and page cases pass on the reference and fail on the bug each is meant for."""
+    cases = tuple(_list_cases(generate_cases(task, seed=0)).values())
+    server.mutant = ""
+    assert run_cases(cases, base_url=_url(server)).pass_rate == 1.0
+    server.mutant = mutant
+    try:
+        report = run_cases(cases, base_url=_url(server))
+    finally:
+        server.mutant = ""
+    assert LIST_BUGS[mutant] in {f.case_id.rsplit("-", 1)[0] for f in report.failures()}, MUTANTS[mutant]
+
+
+SHELF = """
+id: shelf
+title: Shelf
+goal: Lists with filters that name an array, an account and a relation.
+target: {language: python, framework: fastapi}
+contract:
+  openapi: 3.0.3
+  info: {title: Shelf, version: "1"}
+  components:
+    securitySchemes:
+      key: {type: http, scheme: bearer}
+    schemas:
+      Profile:
+        type: object
+        properties: {username: {type: string}, following: {type: boolean}}
+      Entry:
+        type: object
+        properties:
+          slug: {type: string}
+          title: {type: string}
+          topicList: {type: array, items: {type: string}}
+          starred: {type: boolean}
+          writer: {$ref: '#/components/schemas/Profile'}
+  paths:
+    /accounts:
+      post:
+        operationId: signUp
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  account:
+                    type: object
+                    required: [username, email, password]
+                    properties: {username: {type: string}, email: {type: string}, password: {type: string}}
+        responses:
+          "201":
+            description: made
+            content:
+              application/json:
+                schema: {type: object, properties: {account: {type: object, properties: {username: {type: string}}}}}
+    /accounts/login:
+      post:
+        operationId: signIn
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {email: {type: string}, password: {type: string}}
+        responses:
+          "200":
+            description: in
+            content: {application/json: {schema: {type: object, properties: {token: {type: string}}}}}
+    /profiles/{username}:
+      get:
+        operationId: getProfile
+        parameters: [{name: username, in: path, required: true, schema: {type: string}}]
+        responses:
+          "200": {description: one, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
+    /entries:
+      get:
+        operationId: listEntries
+        parameters:
+          - {name: topic, in: query, schema: {type: string}}
+          - {name: writer, in: query, schema: {type: string}}
+          - {name: starred, in: query, schema: {type: string}}
+          - {name: offset, in: query, schema: {type: integer, minimum: 0}}
+          - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 2}}
+        responses:
+          "200":
+            description: some
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties: {entries: {type: array, items: {$ref: '#/components/schemas/Entry'}}}
+      post:
+        operationId: addEntry
+        security: [{key: []}]
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  entry:
+                    type: object
+                    required: [title]
+                    properties: {title: {type: string}, topicList: {type: array, items: {type: string}}}
+        responses:
+          "201":
+            description: made
+            content:
+              application/json:
+                schema: {type: object, properties: {entry: {$ref: '#/components/schemas/Entry'}}}
+    /entries/{slug}:
+      get:
+        operationId: getEntry
+        parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+        responses:
+          "200":
+            description: one
+            content:
+              application/json:
+                schema: {type: object, properties: {entry: {$ref: '#/components/schemas/Entry'}}}
+"""
+
+
+def test_filters_are_inferred_only_when_the_case_can_ground_their_value() -> None:
+    """topic -> topicList and writer -> writer.username become cases; starred (a boolean an action sets) is explained.
+
+    Without credentials on the create, nothing says whose entry it is, so the
+    writer filter is left out too; a limit whose maximum is under 3 gives no
+    page check (three items would not fit one page).
+    """
+    from cdspec.cases._explain import explain
+
+    text = explain(cdspec.parse_task(SHELF))
+    assert "filter: listEntries: the topic filter" in text
+    assert "filter: listEntries: the writer filter" in text
+    starred = "left out listEntries (response, the starred filter): the items' starred is a boolean"
+    assert f"{starred} the create body does not set" in text
+    assert "?starred=" in text
+    assert "pages checked to agree" not in text
+    writer = next(c for c in generate_cases(cdspec.parse_task(SHELF), seed=0) if ".filter.writer" in c.id)
+    made = [s for s in writer.steps if s.request.operation == "addEntry"]
+    assert made[0].capture["filter.value"] == "/entry/writer/username"
+    assert made[1].request.auth == "user.other"
+    unsecured = cdspec.parse_task(SHELF.replace("security: [{key: []}]", "security: []"))
+    assert "left out listEntries (response, the writer filter): addEntry needs no account" in explain(unsecured)
+    roomy = explain(cdspec.parse_task(SHELF.replace("maximum: 2", "maximum: 20")))
+    assert "list listEntries: offset pages of /entries; pages checked to agree" in roomy
+
+
+def test_a_list_that_needs_another_query_parameter_gets_no_filter_or_page_case() -> None:
+    """A required ?topic= could leave the new items out of any other request, so only the topic filter is made."""
+    from cdspec.cases._explain import explain
+
+    text = SHELF.replace("maximum: 2", "maximum: 20").replace(
+        "{name: topic, in: query, schema", "{name: topic, in: query, required: true, schema"
+    )
+    shown = explain(cdspec.parse_task(text))
+    assert "filter: listEntries: the topic filter" in shown
+    assert "left out listEntries (response, the writer filter): the list also needs ?topic=" in shown
+    assert "left out listEntries (response, pages that agree): the list also needs ?topic=" in shown

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from cdspec.model import Task
 
-from ._generate import CASE_KINDS, _Api, _filters, _templates
+from ._generate import CASE_KINDS, _Api, _filters, _pagination, _Template, _templates
 
 __all__ = ["explain"]
 
@@ -54,7 +54,8 @@ def explain(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> str:
                 if pages and pages.get("max_pages") != 1
                 else "one page"
             )
-            lines.append(f"  list {api.op_id(resource.listing)}: {walked}")
+            agree = "; pages checked to agree" if isinstance(_pagination(api, resource), _Template) else ""
+            lines.append(f"  list {api.op_id(resource.listing)}: {walked}{agree}")
     seen: set[tuple[str, str]] = set()
     for op in api.contract.operations:
         for parameter in op.parameters:
@@ -68,6 +69,13 @@ def explain(task: Task, *, kinds: Sequence[str] = CASE_KINDS) -> str:
         lines.append("left out: nothing")
     for operation, what, reason in api.left_out:
         lines.append(f"left out {operation} ({what}): {reason}")
+        if what.endswith(" filter"):
+            name = what.split(" ")[-2]
+            lines.append(f"  fill with: a scenario under cases.scenarios that makes the items and lists with ?{name}=")
+            continue
+        if what.endswith("pages that agree"):
+            lines.append("  fill with: a scenario under cases.scenarios that makes the items and compares the pages")
+            continue
         lines.append(
             f"  fill with: cases: {{operations: {{{operation}: {{path_params: {{NAME: VALUE or "
             "{producer: OPERATION, pointer: /json/pointer}}}}}"

@@ -1295,27 +1295,196 @@ def _merged(body: JSON, change: JSON) -> JSON:
     return change
 
 
-def _filters(api: _Api, resource: _Resource) -> Iterator[_Template]:
-    """For each list filter named like a property: two items, the filter finds one and not the other."""
+@attrs.frozen
+class _Filter:
+    """How a list's query parameter filters the items, or why cdspec cannot tell (``reason``)."""
+
+    name: str  # the query parameter
+    how: str = ""  # "equal", "array" or "account" (see _filter_plans)
+    body: tuple[str, ...] = ()  # where the create body holds the value ("equal", "array")
+    shown: str = ""  # "account": where the create's response holds the account's key (/board/owner/handle)
+    reason: str = ""  # why no case is made; "" when one is
+
+
+def _list_item(api: _Api, listing: Operation) -> JSON:
+    """The schema of one item of ``listing``'s answer (the array its pages hold), or ``None``."""
+    pages = api.pages(listing)
+    node: JSON = api.response_schema(listing)
+    if pages is None or node is None:
+        return None
+    for token in pointer_tokens(str(pages["items"])):
+        node = api.object_view(node).properties.get(token)
+    node = api.resolve(node)
+    return node.get("items") if isinstance(node, Mapping) and api.scalar_type(node) == "array" else None
+
+
+def _plurals(name: str) -> frozenset[str]:
+    """Normalised names of an array of ``name`` values: ``tag`` -> ``tags``, ``taglist`` (``tagList``, ``tag_list``)."""
+    norm = _norm(name)
+    forms = {norm + "s", norm + "es", norm + "list"}
+    if norm.endswith("y"):
+        forms.add(norm[:-1] + "ies")
+    return frozenset(forms)
+
+
+_UNIQUE_SAMPLES = ("u0a1b2c3x1", "u9f8e7d6c5b4ax12")  # what the runner makes of {"$unique": "string"}
+
+
+def _takes_unique(api: _Api, schema: JSON) -> bool:
+    """Does a string schema accept the unique strings the runner makes (``u3f9a1cx2``)?"""
+    if api.scalar_type(schema) != "string":
+        return False
+    validator = schema_validator(schema, document=api.document, purpose="request")
+    return all(validator.is_valid(sample) for sample in _UNIQUE_SAMPLES)
+
+
+def _account_key(api: _Api, schema: JSON) -> str | None:
+    """The property that names an account in an account object (``username`` of an author), when only one does.
+
+    First the properties a path parameter names whose producer is the
+    register (``/profiles/{username}`` <- ``POST /users``), else a
+    username-like name (``username``, ``handle``).
+    """
+    names = list(api.object_view(schema).properties)
+    register = api.auth.get("register")
+    produced = []
+    for name in names:
+        for op in api.contract.operations:
+            made = api.producer(op, name) if "{" + name + "}" in op.path else None
+            if made is not None and api.op_id(made[0]) == register:
+                produced.append(name)
+                break
+    keys = produced or [name for name in names if _norm(name) in _USERNAME_NAMES]
+    return keys[0] if len(keys) == 1 else None
+
+
+def _filter_plans(api: _Api, resource: _Resource) -> list[_Filter]:
+    """How each query parameter of the resource's list filters it (pagination and declared ones aside).
+
+    A parameter filters the list when the created items show the value it
+    names, in one of three ways: (``equal``) a property of the create body
+    has its name (``?author=`` and ``author``); (``array``) an array of
+    free-text values is named like its plural (``?tag=`` and ``tagList``,
+    ``tags``, ``tag_list``): the list keeps the items whose array holds the
+    value; (``account``) the items hold an object of its name that the
+    server sets to the creating account (``?author=`` and
+    ``author.username``), the account's key being the property a path
+    parameter produced by the register names (``/profiles/{username}``), or
+    a username-like name. Anything else gets a ``reason`` and no case.
+    """
     listing = resource.listing
-    if listing is None:
-        return
-    body = api.json_body(resource.create)
-    schema = api.response_schema(resource.read) if resource.read is not None else None
-    if body is None or schema is None:
-        return
-    sent = api.object_view(body[1]).properties
-    shown = api.object_view(schema).properties
+    found = api.json_body(resource.create)
+    if listing is None or found is None:
+        return []
+    pages = api.pages(listing) or {}
+    declared = {*api.setting(listing, "query", {}), *(str(o) for o in api.setting(listing, "omit", ()))}
+    item = _list_item(api, listing)
+    shown = api.object_view(item).properties if item is not None else {}
+    read = api.response_schema(resource.read) if resource.read is not None else None
+    shown_names = set(shown) | (set(api.object_view(read).properties) if read is not None else set())
+    leaves = api.leaves(found[1])
+    plans = []
     for parameter in listing.parameters:
         name = parameter.name
-        if parameter.location != "query" or name not in sent or name not in shown or _norm(name).endswith("id"):
+        if parameter.location != "query" or name in (pages.get("param"), pages.get("size_param")) or name in declared:
             continue
-        if api.scalar_type(sent[name]) not in ("string", "integer", "boolean"):
+        other = next((n for n in _required_query(listing) if n not in (name, pages.get("size_param"))), None)
+        if other is not None:
+            plans.append(_Filter(name, reason=f"the list also needs ?{other}=, which may leave the items out"))
             continue
-        yield _filter_template(api, resource, name)
+        plans.append(_filter_plan(api, resource, parameter, leaves, shown, shown_names))
+    return plans
 
 
-def _filter_template(api: _Api, resource: _Resource, name: str) -> _Template:
+def _required_query(op: Operation) -> list[str]:
+    return [p.name for p in op.parameters if p.location == "query" and p.required]
+
+
+def _filter_plan(  # noqa: PLR0917  # one decision per way a parameter can filter
+    api: _Api,
+    resource: _Resource,
+    parameter: Parameter,
+    leaves: list[tuple[tuple[str, ...], JSON]],
+    shown: Mapping[str, JSON],
+    shown_names: set[str],
+) -> _Filter:
+    name, norm = parameter.name, _norm(parameter.name)
+    if norm.endswith("id"):
+        return _Filter(name, reason="it names another resource, which the case does not relate to the items")
+    exact = next(((tokens, sub) for tokens, sub in leaves if tokens[-1] == name), None)
+    if exact is not None and name in shown_names and api.scalar_type(exact[1]) in ("string", "integer", "boolean"):
+        return _Filter(name, "equal", exact[0])
+    free = _takes_unique(api, parameter.schema)
+    plural = _plurals(name)
+    for tokens, sub in leaves:
+        if _norm(tokens[-1]) not in plural or api.scalar_type(sub) != "array":
+            continue
+        node = api.resolve(sub)
+        if not (isinstance(node, Mapping) and _takes_unique(api, node.get("items")) and tokens[-1] in shown):
+            return _Filter(name, reason=f"{'/'.join(tokens)} is not an array of strings that the items show")
+        if not free:
+            return _Filter(name, reason=f"the parameter takes no unique string like {'/'.join(tokens)} would hold")
+        return _Filter(name, "array", tokens)
+    held = next(((prop, sub) for prop, sub in shown.items() if _norm(prop) == norm), None)
+    if held is None:
+        return _Filter(name, reason=f"the items have no {name}, no array named like its plural, no {name} object")
+    if not api.object_view(held[1]).properties:
+        kind = api.scalar_type(held[1]) or "value"
+        return _Filter(name, reason=f"the items' {held[0]} is a {kind} the create body does not set")
+    if any(_norm(tokens[-1]) == norm for tokens, _ in leaves):
+        return _Filter(name, reason=f"the create body sets {held[0]}, so it need not be the creating account")
+    create = resource.create
+    role = api.role_of(create)
+    if not create.requires_auth or role is None:
+        return _Filter(name, reason=f"{api.op_id(create)} needs no account, so nothing says whose item it is")
+    if "register" not in api.auth or "login" in api.roles.get(role, {}):
+        return _Filter(name, reason="a second account cannot be registered to make an item that is not the first's")
+    key = _account_key(api, held[1])
+    if key is None:
+        return _Filter(name, reason=f"no one property of {held[0]} names the account")
+    pointer = next(
+        (
+            "/" + "/".join(escape_pointer(t) for t in tokens)
+            for tokens, _ in api.leaves(api.response_schema(create))
+            if tokens[-2:] == (held[0], key)
+        ),
+        None,
+    )
+    if pointer is None or not _free_text(api.resolve(parameter.schema)):
+        return _Filter(name, reason=f"{api.op_id(create)}'s answer does not show {held[0]}/{key} as free text")
+    return _Filter(name, "account", shown=pointer)
+
+
+def _filters(api: _Api, resource: _Resource) -> Iterator[_Template]:
+    """For each list filter: two items, the filter finds one and not the other (see :func:`_filter_plans`)."""
+    for plan in _filter_plans(api, resource):
+        if not plan.reason:
+            yield _filter_template(api, resource, plan)
+
+
+def _list_templates(api: _Api, resource: _Resource) -> Iterator[_Template]:
+    """The filters and the page agreement of a resource's list; a filter cdspec cannot ground is reported."""
+    listing = resource.listing
+    for plan in _filter_plans(api, resource):
+        if plan.reason and listing is not None:
+            api.left_out.append((api.op_id(listing), f"response, the {plan.name} filter", plan.reason))
+    yield from _filters(api, resource)
+    paged = _pagination(api, resource)
+    if isinstance(paged, str) and listing is not None:
+        api.left_out.append((api.op_id(listing), "response, pages that agree", paged))
+    elif isinstance(paged, _Template):
+        yield paged
+
+
+def _get(value: JSON, tokens: Sequence[str]) -> JSON:
+    for token in tokens:
+        value = value.get(token) if isinstance(value, Mapping) else None
+    return value
+
+
+def _filter_template(api: _Api, resource: _Resource, plan: _Filter) -> _Template:
+    name = plan.name
+
     def build(b: _Builder) -> None:
         create, listing = resource.create, resource.listing
         assert listing is not None
@@ -1325,23 +1494,40 @@ def _filter_template(api: _Api, resource: _Resource, name: str) -> _Template:
         second = b.body(create)
         if not (isinstance(first, dict) and isinstance(second, dict)):
             return
-        value = first.get(name)
-        if isinstance(value, Mapping) and "$var" in value:  # a unique string: the other gets its own
-            other: JSON = b.bind({"$unique": "string"}, name)
+        value: JSON
+        makers: list[tuple[str, JSON, str | None]]  # (step name, body, role: None for the create's own)
+        if plan.how == "account":
+            other = f"{api.role_of(create)}.other"
+            value = {"$var": "filter.value"}
+            makers = [("create one", first, None), (f"create another as {other}", second, other)]
+        elif plan.how == "array":
+            value = b.bind({"$unique": "string"}, name)
+            first = _set_in(first, plan.body, [value])
+            second = _set_in(second, plan.body, [b.bind({"$unique": "string"}, name)])
+            held = "/".join(plan.body)
+            makers = [
+                (f"create one with {held} holding …", first, None),
+                (f"create another with another {held}", second, None),
+            ]
         else:
-            other = _different(api, api.object_view(api.json_body(create)[1]).properties[name], value)  # type: ignore[index]
-        if value is None or other is _NOTHING:
-            return
-        second[name] = other
-        for label, body in (("one", first), ("another", second)):
-            b.call(
-                create,
-                f"create {label} with {name}={'…' if isinstance(body[name], Mapping) else body[name]!r}",
-                path_params=path_params,
-                body=body,
-                expect_success=True,
-                capture={f"filter.{label}": resource.pointer},
-            )
+            value = _get(first, plan.body)
+            if isinstance(value, Mapping) and "$var" in value:  # a unique string: the other gets its own
+                other_value: JSON = b.bind({"$unique": "string"}, name)
+            else:
+                other_value = _different(api, dict(api.leaves(api.json_body(create)[1]))[plan.body], value)  # type: ignore[index]
+            if value is None or other_value is _NOTHING:
+                return
+            second = _set_in(second, plan.body, other_value)
+            makers = [
+                (f"create {label} with {name}={'…' if isinstance(shown, Mapping) else shown!r}", body, None)
+                for label, body, shown in (("one", first, value), ("another", second, other_value))
+            ]
+        for (step, body, role), label in zip(makers, ("one", "another"), strict=True):
+            capture = {f"filter.{label}": resource.pointer}
+            if plan.how == "account" and label == "one":
+                capture["filter.value"] = plan.shown
+            auth = b.account(role) if role is not None else None
+            b.call(create, step, path_params=path_params, body=body, auth=auth, expect_success=True, capture=capture)
         pages = api.pages(listing)
         b.call(
             listing,
@@ -1363,6 +1549,108 @@ def _filter_template(api: _Api, resource: _Resource, name: str) -> _Template:
 
     key = f"{api.op_id(resource.listing)}.filter.{name}"  # type: ignore[arg-type]
     return _Template("response", key, f"{api.op_id(resource.listing)}: the {name} filter", build)  # type: ignore[arg-type]
+
+
+def _pagination(api: _Api, resource: _Resource) -> _Template | str | None:
+    """Three items, then pages of the list that agree with one another (``None``: not paged; a string: why not).
+
+    For a list paged by ``offset`` and ``limit`` (integers): the walked list
+    holds the three new items, and the window (offset 1, limit 2) is items
+    1 and 2 of the first page (offset 0, limit 3), compared by the key. Paged
+    by ``page`` and a size: pages 2 and 3 of size 1 are items 1 and 2 of the
+    first page of size 3. It assumes the list has one order, the same for
+    every request while nothing changes. Items whose body refers to other
+    resources (a loan of a book, a booking of a slot) or follows declared
+    rules are left out: such rules (one loan per copy, no two bookings at
+    once) may refuse a second item of one account.
+    """
+    listing = resource.listing
+    pages = api.pages(listing) if listing is not None else None
+    if listing is None or not pages or "size_param" not in pages:
+        return None
+    param, size, start = str(pages["param"]), str(pages["size_param"]), int(pages["start"])
+    windows: list[tuple[dict[str, int], tuple[int, ...]]]  # (query, which items of the first page it shows)
+    if pages["style"] == "offset":
+        first, windows = {param: 0, size: 3}, [({param: 1, size: 2}, (1, 2))]
+    else:
+        first = {param: start, size: 3}
+        windows = [({param: start + 1, size: 1}, (1,)), ({param: start + 2, size: 1}, (2,))]
+    query = {p.name: p for p in listing.parameters if p.location == "query"}
+    other = next((n for n in _required_query(listing) if n not in first), None)
+    if other is not None:
+        return f"the list also needs ?{other}=, which may leave the items out"
+    for values in (first, *(window for window, _ in windows)):
+        for name, number in values.items():
+            schema = query[name].schema
+            valid = schema_validator(schema, document=api.document, purpose="request").is_valid(number)
+            if api.scalar_type(schema) != "integer" or not valid:
+                return f"{name}={number} is not a valid value, so three items do not fit the pages compared"
+    key = pointer_tokens(resource.pointer)[-1]
+    item = _list_item(api, listing)
+    if item is None or key not in api.object_view(item).properties:
+        return f"the items of {api.op_id(listing)} do not show {key}"
+    found = api.json_body(resource.create)
+    refers = [
+        tokens[-1]
+        for tokens, _ in (api.leaves(found[1]) if found else [])
+        if _norm(tokens[-1]).endswith("id") and len(tokens[-1]) > 2 and api.creator(tokens[-1]) is not None
+    ]
+    if refers or api.setting(resource.create, "body"):
+        why = f"refers to a {refers[0]}" if refers else "follows declared rules"
+        return f"each {_singular(resource.name)} {why}: rules may refuse one account three of them"
+    items = str(pages["items"])
+
+    def build(b: _Builder) -> None:
+        create = resource.create
+        path_params = b.path_params(create)
+        for n in range(3):
+            b.call(
+                create,
+                f"create item {n + 1} of 3",
+                path_params=path_params,
+                body=b.body(create),
+                expect_success=True,
+                capture={f"pages.made{n}": resource.pointer},
+            )
+        where = _for(listing, path_params)
+        b.call(
+            listing,
+            "walk the whole list",
+            path_params=where,
+            expect_success=True,
+            pages=pages,
+            extra=[
+                _listing("contains", pages, {key: {"$var": f"pages.made{n}"}}, f"the list holds item {n + 1}")
+                for n in range(3)
+            ],
+        )
+        b.call(
+            listing,
+            f"the first page: {param}={first[param]}, {size}=3",
+            path_params=where,
+            query=first,
+            expect_success=True,
+            capture={f"pages.{i}": f"{items}/{i}/{escape_pointer(key)}" for i in range(3)},
+        )
+        for window, positions in windows:
+            b.call(
+                listing,
+                f"the page {param}={window[param]}, {size}={window[size]}",
+                path_params=where,
+                query=window,
+                expect_success=True,
+                extra=[
+                    Expectation(
+                        "equals",
+                        {"pointer": f"{items}/{j}/{escape_pointer(key)}", "value": {"$var": f"pages.{i}"}},
+                        f"its item {j} is item {i} of the first page",
+                    )
+                    for j, i in enumerate(positions)
+                ],
+            )
+
+    title = f"{api.op_id(listing)}: pages agree with one another"
+    return _Template("response", f"{api.op_id(listing)}.pages", title, build)
 
 
 def _different(api: _Api, schema: JSON, value: JSON) -> JSON:
@@ -1822,7 +2110,7 @@ def _templates(api: _Api, kinds: Sequence[str]) -> list[_Template]:
             api.left_out.append((api.op_id(resource.create), "lifecycle", reason))
         elif not api.skipped(resource.create, "lifecycle"):
             by_kind["lifecycle"].append(_lifecycle(api, resource))
-            by_kind["response"].extend(_filters(api, resource))
+            by_kind["response"].extend(_list_templates(api, resource))
     for template in _accounts(api):
         by_kind[template.kind].append(template)
     for op in api.contract.operations:

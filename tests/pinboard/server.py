@@ -37,6 +37,10 @@ MUTANTS = {
     "unwatch-noop": "unwatching answers watching=false and keeps watching",
     "notes-unscoped": "a board's notes list has every board's notes",
     "bio-dropped": "an edit of the member answers the bio and does not keep it",
+    "owner-filter-ignored": "the board list ignores the owner filter",
+    "label-filter-ignored": "the board list ignores the label filter",
+    "offset-as-page": "the board list reads offset as a page number (offset * limit boards skipped)",
+    "offset-off-by-one": "the board list skips one board more than offset says",
 }
 
 
@@ -339,12 +343,18 @@ class _Handler(BaseHTTPRequestHandler):
         slugs = list(reversed(state.order))
         if self.server.mutant == "list-skips-newest":
             slugs = slugs[1:]
-        boards = [state.boards[s] for s in slugs if query.get("owner") in (None, state.boards[s]["owner"])]
+        mutant = self.server.mutant
+        boards = [state.boards[s] for s in slugs]
+        if "owner" in query and mutant != "owner-filter-ignored":
+            boards = [b for b in boards if b["owner"] == query["owner"]]
+        if "label" in query and mutant != "label-filter-ignored":
+            boards = [b for b in boards if query["label"] in b["labels"]]
         try:
             offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
         except ValueError:
             self._invalid("offset")
             return
+        offset = offset * limit if mutant == "offset-as-page" else offset + (mutant == "offset-off-by-one")
         page = boards[offset : offset + limit]
         self._send(200, {"boards": [self._board(b, self._who()) for b in page], "boardsCount": len(boards)})
 
