@@ -317,17 +317,20 @@ class _Api:
                     )
                 )
         for i, scenario in enumerate(self.config.get("scenarios", ())):
+            captured = set(scenario.get("vars", {}))
             for j, step in enumerate(scenario.get("steps", ())):
                 need_op(step.get("operation"), f"/cases/scenarios/{i}/steps/{j}/operation")
                 auth = step.get("auth")
-                if auth not in (None, "none", "invalid") and auth not in self.roles:
+                if auth not in (None, "none", "invalid") and auth not in self.roles and auth not in captured:
                     problems.append(
                         Problem(
-                            f"auth {auth!r} is neither 'none', 'invalid' nor a declared role",
+                            f"auth {auth!r} is neither 'none', 'invalid' nor a declared role,"
+                            " nor a variable the scenario's vars or an earlier step captured",
                             where,
                             f"/cases/scenarios/{i}/steps/{j}/auth",
                         )
                     )
+                captured.update(step.get("capture") or {})
         if problems:
             raise LoadError(problems)
 
@@ -363,7 +366,9 @@ class _Api:
                 logins.append((not word, len(names), op.path, op, token))
         auth: dict[str, str] = {}
         if token_url is not None and not logins:
-            auth = {"login": "", "token_url": _relative(str(token_url)), "token": "/access_token"}
+            path = _relative(str(token_url))  # relative to the server URL, as the contract's paths are
+            named = next((o for o in self.contract.operations if o.method == "post" and o.path == path), None)
+            auth = {"login": self.op_id(named) if named else "", "token_url": path, "token": "/access_token"}
         elif logins:
             _, _, _, login, token = min(logins, key=lambda item: item[:3])
             auth = {"login": self.op_id(login)}
@@ -433,6 +438,12 @@ class _Api:
         if op.requires_auth and self.roles:
             return next(iter(self.roles))
         return None
+
+    @property
+    def form_login(self) -> bool:
+        """True when logging in posts an OAuth2 password-flow form (to the ``tokenUrl``, or to a login without JSON)."""
+        login = self.ops.get(self.auth.get("login", ""))
+        return "token_url" in self.auth if login is None else self.json_body(login) is None
 
     @property
     def default_role(self) -> str | None:
@@ -514,6 +525,14 @@ class _Api:
             if _JSON_MEDIA.match(media.media_type) and media.schema is not None:
                 return media.media_type, media.schema
         return None
+
+    def form_media(self, op: Operation) -> str | None:
+        """The form media type of ``op``'s body when it has no JSON one (an OAuth2 token request), else ``None``."""
+        if op.request_body is None or self.json_body(op) is not None:
+            return None
+        return next(
+            (m.media_type for m in op.request_body.content if m.media_type == "application/x-www-form-urlencoded"), None
+        )
 
     def success(self, op: Operation) -> str | None:
         codes = sorted(r.status for r in op.responses if r.status[:1] == "2")
@@ -810,7 +829,7 @@ class _Builder:
             self.call(
                 register_op, f"register {role}", body=registered, auth="none", expect_success=True, capture=capture
             )
-        if login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
+        if api.form_login or login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
             login_body = {
                 "grant_type": "password",
                 "username": _lookup(registered, _USERNAME_NAMES) or _lookup(registered, frozenset({"email"})),
@@ -818,12 +837,17 @@ class _Builder:
             }
             request = Request(
                 "POST",
-                str(api.auth["token_url"]),
+                login_op.path if login_op is not None else str(api.auth["token_url"]),
+                operation=login_op.operation_id if login_op is not None else None,
                 body=login_body,
                 has_body=True,
                 content_type="application/x-www-form-urlencoded",
             )
-            expect = [Expectation("status", {"statuses": ["200"]}, "the token endpoint answers 200")]
+            code = (api.success(login_op) if login_op is not None else None) or "200"
+            expect = [Expectation("status", {"statuses": [code]}, f"the token endpoint answers {code}")]
+            if login_op is not None and login_op.responses:
+                documented = api.documented(login_op)
+                expect.append(Expectation("documented", {"responses": documented}, "a documented response"))
             self.steps.append(
                 Step(
                     f"{len(self.steps) + 1}. log in as {role}",
@@ -832,6 +856,8 @@ class _Builder:
                     {role: api.auth.get("token", "/access_token")},
                 )
             )
+            if login_op is not None and api.op_id(login_op) not in self.operations:
+                self.operations.append(api.op_id(login_op))
             return role
         found = api.json_body(login_op)
         login_body = registered if "login" in spec else _project(api, registered, found[1] if found else None)
@@ -1030,6 +1056,7 @@ class _Builder:
         extra: Sequence[Expectation] = (),
         capture: Mapping[str, str] | None = None,
         pages: Mapping[str, Any] | None = None,
+        content_type: str | None = None,
     ) -> None:
         api = self.api
         if auth is None:
@@ -1059,8 +1086,8 @@ class _Builder:
             path_params=path_params if path_params is not None else self.path_params(op),
             query=query_values,
             body=body,
-            has_body=found is not None and body is not None,
-            content_type=found[0] if found is not None and body is not None else None,
+            has_body=(found is not None or content_type is not None) and body is not None,
+            content_type=(content_type or (found[0] if found is not None else None)) if body is not None else None,
             auth=auth,
             pages=pages,
             scheme=(api.scheme_of(op) or api.default_scheme or {}) if auth != "none" else {},
@@ -1522,6 +1549,8 @@ def _accounts(api: _Api) -> Iterator[_Template]:
     found = api.json_body(login) if login is not None else None
     leaves = api.leaves(found[1]) if found else []
     secret = next((tokens for tokens, _ in leaves if "password" in _norm(tokens[-1])), None)
+    if api.form_login:
+        secret = ("password",)  # the password-flow form
     if login is not None and secret is not None:
 
         def wrong_password(b: _Builder) -> None:
@@ -1535,6 +1564,7 @@ def _accounts(api: _Api) -> Iterator[_Template]:
                 body=body,
                 auth="none",
                 statuses=api.statuses(login, ["401", "400", "403"], "4XX"),
+                content_type="application/x-www-form-urlencoded" if api.form_login else None,
             )
 
         yield _Template("security", f"{api.op_id(login)}.wrong-password", "a wrong password is refused", wrong_password)
@@ -1556,6 +1586,7 @@ def _accounts(api: _Api) -> Iterator[_Template]:
 
 def _scenario(api: _Api, index: int, scenario: Mapping[str, Any]) -> _Template:
     def build(b: _Builder) -> None:
+        captured = set(scenario.get("vars", {}))  # credentials the scenario made or captured itself
         for name, value in scenario.get("vars", {}).items():
             b.vars[name] = value
         for number, spec in enumerate(scenario["steps"], 1):
@@ -1565,20 +1596,26 @@ def _scenario(api: _Api, index: int, scenario: Mapping[str, Any]) -> _Template:
             if isinstance(body, Mapping) and "$generate" in body:
                 body = b.body(op, overrides=body.get("with", {}))
             expect = [Expectation.from_data(e) for e in spec.get("expect", ()) if e.get("kind") != "documented"]
+            if auth in captured or auth in ("none", "invalid"):
+                pass  # sent as given: the runner reads the credential from that variable
+            else:
+                auth = b.account(auth or api.role_of(op))
             b.call(
                 op,
                 str(spec.get("name", f"step {number}")),
                 path_params=spec.get("path_params"),
                 query=spec.get("query", {}),
                 body=body,
-                auth=b.account(auth) if auth not in (None, "none", "invalid") else (auth or b.account(api.role_of(op))),
+                auth=auth,
                 expect_success=bool(spec.get("succeeds", False)),
                 statuses=spec.get("statuses"),
                 documented=spec.get("documented", True),
                 extra=expect,
                 capture=spec.get("capture"),
                 pages=api.pages(op) if spec.get("paginate") else None,
+                content_type=api.form_media(op),
             )
+            captured.update(spec.get("capture") or {})
 
     key = str(scenario.get("id", f"scenario-{index}"))
     return _Template("scenario", key, str(scenario.get("title", key)), build)
