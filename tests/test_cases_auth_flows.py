@@ -167,20 +167,36 @@ def test_a_scenario_logs_in_as_the_account_it_made(
     assert {f.step for f in caught.failures()} == {steps[-1].name}
 
 
+def _copy(tmp_path: Path, task: str, contract: str, edit: tuple[str, str], *, of: str = "task") -> Path:
+    """A copy of a Pantry task and its contract in ``tmp_path``, with one text ``edit`` of the task or the contract."""
+    texts = {
+        "task": (HERE / task).read_text(encoding="utf-8").replace("$schema: ../../schemas/task.schema.json\n", ""),
+        "contract": (HERE / contract).read_text(encoding="utf-8"),
+    }
+    assert edit[0] in texts[of]
+    texts[of] = texts[of].replace(edit[0], edit[1], 1)
+    (tmp_path / contract).write_text(texts["contract"], encoding="utf-8")
+    (tmp_path / "task.yaml").write_text(texts["task"], encoding="utf-8")
+    return tmp_path / "task.yaml"
+
+
 def test_a_credential_must_be_captured_before_a_step_sends_it(tmp_path: Path) -> None:
     """``auth`` naming a variable no earlier step captured is refused at generation, with its pointer."""
-    (tmp_path / "session.yaml").write_text((HERE / "session.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    text = (
-        (HERE / "scenario-task.yaml")
-        .read_text(encoding="utf-8")
-        .replace("$schema: ../../schemas/task.schema.json\n", "")
-    )
     first_use = "        - operation: current_user\n          auth: me\n"
-    assert first_use in text
-    (tmp_path / "task.yaml").write_text(text.replace(first_use, first_use.replace("me", "mine"), 1), encoding="utf-8")
+    task = _copy(tmp_path, "scenario-task.yaml", "session.yaml", (first_use, first_use.replace("me", "mine")))
     with pytest.raises(LoadError) as caught:
-        generate_cases(cdspec.load_task(tmp_path / "task.yaml"), seed=0)
+        generate_cases(cdspec.load_task(task), seed=0)
     message = str(caught.value)
     assert "/cases/scenarios/0/steps/2/auth" in message
     assert "'mine'" in message
     assert "captured" in message
+
+
+@pytest.mark.parametrize("token_url", ["auth/token", "/api/v1/auth/token", "http://localhost:8000/api/v1/auth/token"])
+def test_the_token_url_is_found_whether_relative_or_absolute(tmp_path: Path, token_url: str) -> None:
+    """A relative ``tokenUrl`` is under the server URL; an absolute one already holds its path (``/api/v1``)."""
+    edit = ("tokenUrl: auth/token\n", f"tokenUrl: {token_url}\n")
+    task = _copy(tmp_path, "oauth-task.yaml", "oauth.yaml", edit, of="contract")
+    (case,) = generate_cases(cdspec.load_task(task), seed=0, kinds=["lifecycle"])[:1]
+    login = case.steps[1].request
+    assert (login.operation, login.path, case.base_path) == ("login_for_access_token", "/auth/token", "/api/v1")

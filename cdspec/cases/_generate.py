@@ -367,6 +367,9 @@ class _Api:
         auth: dict[str, str] = {}
         if token_url is not None and not logins:
             path = _relative(str(token_url))  # relative to the server URL, as the contract's paths are
+            prefix = self.task.path_prefix
+            if prefix and path.startswith(prefix + "/") and str(token_url).startswith(("/", "http")):
+                path = path[len(prefix) :]  # an absolute path already holds the server's: the runner adds it
             named = next((o for o in self.contract.operations if o.method == "post" and o.path == path), None)
             auth = {"login": self.op_id(named) if named else "", "token_url": path, "token": "/access_token"}
         elif logins:
