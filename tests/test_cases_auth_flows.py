@@ -200,3 +200,105 @@ def test_the_token_url_is_found_whether_relative_or_absolute(tmp_path: Path, tok
     (case,) = generate_cases(cdspec.load_task(task), seed=0, kinds=["lifecycle"])[:1]
     login = case.steps[1].request
     assert (login.operation, login.path, case.base_path) == ("login_for_access_token", "/auth/token", "/api/v1")
+
+
+ADMIN_AND_SIGNUP = """
+id: signup
+title: Signup
+goal: A contract where an admin creates users and anyone signs up, with FastAPI's trailing-slash collections.
+target: {language: python, framework: fastapi}
+contract:
+  openapi: 3.1.0
+  info: {title: Signup, version: "1"}
+  components:
+    securitySchemes:
+      OAuth2PasswordBearer: {type: oauth2, flows: {password: {tokenUrl: /api/v1/login/access-token, scopes: {}}}}
+    schemas:
+      NewUser:
+        type: object
+        required: [email, password]
+        properties:
+          email: {type: string, format: email}
+          password: {type: string, minLength: 8}
+          full_name: {type: string}
+          is_superuser: {type: boolean}
+      User:
+        type: object
+        required: [id, email]
+        properties: {id: {type: string, format: uuid}, email: {type: string}}
+      Item:
+        type: object
+        required: [id, title]
+        properties: {id: {type: string, format: uuid}, title: {type: string}}
+  paths:
+    /api/v1/login/access-token:
+      post:
+        operationId: login
+        requestBody:
+          content:
+            application/x-www-form-urlencoded:
+              schema:
+                type: object
+                required: [username, password]
+                properties: {username: {type: string}, password: {type: string}}
+        responses:
+          "200": {description: A token, content: {application/json: {schema: {type: object}}}}
+    /api/v1/users/:
+      post:
+        operationId: create_user
+        security: [{OAuth2PasswordBearer: []}]
+        requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/NewUser'}}}}
+        responses:
+          "200": {description: A user, content: {application/json: {schema: {$ref: '#/components/schemas/User'}}}}
+    /api/v1/users/signup:
+      post:
+        operationId: register_user
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [email, password]
+                properties: {email: {type: string, format: email}, password: {type: string, minLength: 8}}
+        responses:
+          "200": {description: A user, content: {application/json: {schema: {$ref: '#/components/schemas/User'}}}}
+    /api/v1/items/:
+      post:
+        operationId: create_item
+        security: [{OAuth2PasswordBearer: []}]
+        requestBody:
+          content:
+            application/json:
+              schema: {type: object, required: [title], properties: {title: {type: string}}}
+        responses:
+          "200": {description: An item, content: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}}
+    /api/v1/items/{id}:
+      parameters: [{name: id, in: path, required: true, schema: {type: string, format: uuid}}]
+      get:
+        operationId: read_item
+        security: [{OAuth2PasswordBearer: []}]
+        responses:
+          "200": {description: An item, content: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}}
+      delete:
+        operationId: delete_item
+        security: [{OAuth2PasswordBearer: []}]
+        responses:
+          "200": {description: Deleted}
+"""
+
+
+def test_the_register_is_the_operation_anyone_may_call_and_a_trailing_slash_collection_is_a_resource() -> None:
+    """An admin's ``POST /users/`` has more properties, but an account is made with the public signup.
+
+    FastAPI writes collections as ``/items/`` and items as ``/items/{id}``:
+    that is one resource, with a lifecycle, made by the collection's ``POST``.
+    """
+    task = cdspec.parse_task(ADMIN_AND_SIGNUP)
+    (lifecycle,) = [c for c in generate_cases(task, seed=0, kinds=["lifecycle"]) if c.id.startswith("lifecycle-items")]
+    register, login, create, read = lifecycle.steps[:4]
+    assert (register.request.operation, register.request.auth) == ("register_user", "none")
+    assert (login.request.operation, login.request.path) == ("login", "/api/v1/login/access-token")
+    assert create.request.operation == "create_item"
+    assert create.capture == {"id": "/id"}
+    assert (read.request.operation, read.request.path_params) == ("read_item", {"id": {"$var": "id"}})
+    assert "delete_item" in lifecycle.operations

@@ -378,13 +378,19 @@ class _Api:
             auth["token"] = f"cookie:{cookie['name']}" if cookie is not None and token is None else token or "/token"
         else:
             return {}
-        registers = [
-            (_norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS, -len(names), op.path, op)
+        registers = [  # a register needs no credentials: a secured one (an admin's) only when no other is
+            (
+                op.requires_auth,
+                _norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS,
+                -len(names),
+                op.path,
+                op,
+            )
             for op, names in candidates
             if self.op_id(op) != auth["login"] and any(n in _IDENTITY_NAMES for n in names)
         ]
         if registers:
-            auth["register"] = self.op_id(min(registers, key=lambda item: item[:3])[3])
+            auth["register"] = self.op_id(min(registers, key=lambda item: item[:4])[4])
         return auth
 
     # -- security ------------------------------------------------------------------------
@@ -606,7 +612,8 @@ class _Api:
             if len(segments) >= 2 and segments[-1].startswith("{"):
                 collection = "/" + "/".join(segments[:-1])
                 creator = next(
-                    (c for c in self.contract.operations if c.method == "post" and c.path == collection), None
+                    (c for c in self.contract.operations if c.method == "post" and c.path.rstrip("/") == collection),
+                    None,
                 )
                 if creator is not None and self.id_field(creator) is not None:
                     creators[_norm(segments[-1][1:-1])] = creator
@@ -661,7 +668,7 @@ class _Api:
         login = self.auth.get("login")
         posts = [o for o in self.contract.operations if o.method == "post" and self.op_id(o) != login]
         if at > 0:
-            collection = next((o for o in posts if o.path == op.path[:at]), None)
+            collection = next((o for o in posts if o.path.rstrip("/") == op.path[:at]), None)  # /items/ too
             pointer = self.key_pointer(collection, param) if collection is not None else None
             if collection is not None and pointer is not None:
                 return collection, pointer
@@ -709,13 +716,14 @@ class _Api:
         for op in self.contract.operations:
             if op.method != "post" or self.json_body(op) is None:
                 continue
-            depth = op.path.count("/") + 1
+            base = op.path.rstrip("/")  # a collection with a trailing slash (FastAPI's /items/) has /items/{id}
+            depth = base.count("/") + 1
             items = [
-                o for o in self.contract.operations if o.path.startswith(op.path + "/{") and o.path.count("/") == depth
+                o for o in self.contract.operations if o.path.startswith(base + "/{") and o.path.count("/") == depth
             ]
             if not items:
                 continue
-            param = items[0].path[len(op.path) + 2 : -1]
+            param = items[0].path[len(base) + 2 : -1]
             if any(o.path != items[0].path for o in items) or "}" in param or "{" in param:
                 continue
             made = self.producer(items[0], param)
