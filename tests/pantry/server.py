@@ -291,6 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
         if who is not None:
             self._send(200, self._user(who))
 
+    _session_get_session = _oauth_get_users_me  # the current user, in either flavour
+
     def _oauth_patch_users_me(self, parts: list[str], query: dict[str, str]) -> None:
         who = self._signed_in()
         if who is None:
@@ -305,11 +307,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.mutant != "me-not-kept":
             self.server.state.users[who].update(change)
         self._send(200, answer)
-
-    def _session_get_session(self, parts: list[str], query: dict[str, str]) -> None:
-        who = self._signed_in()
-        if who is not None:
-            self._send(200, self._user(who))
 
     def _session_delete_session(self, parts: list[str], query: dict[str, str]) -> None:
         who = self._signed_in()
