@@ -302,3 +302,76 @@ def test_the_register_is_the_operation_anyone_may_call_and_a_trailing_slash_coll
     assert create.capture == {"id": "/id"}
     assert (read.request.operation, read.request.path_params) == ("read_item", {"id": {"$var": "id"}})
     assert "delete_item" in lifecycle.operations
+
+
+COOKIE_FORM_LOGIN = """
+id: cookie-form
+title: Cookie form
+goal: A session cookie set by a form login (fastapi-users' CookieTransport, passport-local), with a decoy.
+target: {language: python, framework: fastapi}
+contract:
+  openapi: 3.1.0
+  info: {title: Cookie form, version: "1"}
+  components:
+    securitySchemes:
+      APIKeyCookie: {type: apiKey, in: cookie, name: appauth}
+  paths:
+    /auth/login:
+      post:
+        operationId: login
+        requestBody:
+          content:
+            application/x-www-form-urlencoded:
+              schema:
+                type: object
+                required: [username, password]
+                properties: {grant_type: {type: string}, username: {type: string}, password: {type: string}}
+        responses:
+          "200": {description: Logged in, content: {application/json: {schema: {}}}}
+          "204": {description: Logged in and the cookie set}
+    /auth/reset-password:
+      post:
+        operationId: reset_password
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [token, password]
+                properties: {token: {type: string}, password: {type: string}}
+        responses:
+          "200": {description: Reset}
+    /auth/register:
+      post:
+        operationId: register
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [email, password]
+                properties: {email: {type: string, format: email}, password: {type: string}}
+        responses:
+          "201":
+            description: A user
+            content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}
+    /users/me:
+      get:
+        operationId: me
+        security: [{APIKeyCookie: []}]
+        responses:
+          "200": {description: The user}
+"""
+
+
+def test_a_form_login_that_sets_a_cookie_is_the_login_and_any_documented_success_passes() -> None:
+    """A form body holding a password is a login candidate; the login word beats a JSON reset that holds one too."""
+    task = cdspec.parse_task(COOKIE_FORM_LOGIN)
+    (case,) = [c for c in generate_cases(task, seed=0) if c.id.startswith("response-me-")]
+    register, login, me = case.steps
+    assert register.request.operation == "register"
+    assert (login.request.operation, login.request.content_type) == ("login", "application/x-www-form-urlencoded")
+    assert login.request.body["username"] == {"$var": "user.email"}
+    assert login.capture == {"user": "cookie:appauth"}
+    assert login.expect[0].args["statuses"] == ["200", "204"]
+    assert (me.request.auth, dict(me.request.scheme)) == ("user", {"in": "cookie", "name": "appauth"})
