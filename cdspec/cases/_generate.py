@@ -321,17 +321,20 @@ class _Api:
                     )
                 )
         for i, scenario in enumerate(self.config.get("scenarios", ())):
+            captured = set(scenario.get("vars", {}))
             for j, step in enumerate(scenario.get("steps", ())):
                 need_op(step.get("operation"), f"/cases/scenarios/{i}/steps/{j}/operation")
                 auth = step.get("auth")
-                if auth not in (None, "none", "invalid") and auth not in self.roles:
+                if auth not in (None, "none", "invalid") and auth not in self.roles and auth not in captured:
                     problems.append(
                         Problem(
-                            f"auth {auth!r} is neither 'none', 'invalid' nor a declared role",
+                            f"auth {auth!r} is neither 'none', 'invalid' nor a declared role,"
+                            " nor a variable the scenario's vars or an earlier step captured",
                             where,
                             f"/cases/scenarios/{i}/steps/{j}/auth",
                         )
                     )
+                captured.update(step.get("capture") or {})
         if problems:
             raise LoadError(problems)
 
@@ -352,7 +355,7 @@ class _Api:
         token_url = next((f["tokenUrl"] for f in flows if isinstance(f, Mapping) and f.get("tokenUrl")), None)
         candidates = []
         for op in self.contract.operations:
-            found = self.json_body(op)
+            found = self.json_body(op) or self.form_body(op)  # a form login (OAuth2PasswordRequestForm) too
             if op.method != "post" or found is None or any(p.location == "path" for p in op.parameters):
                 continue
             names = {_norm(tokens[-1]) for tokens, _ in self.leaves(found[1])}
@@ -367,20 +370,31 @@ class _Api:
                 logins.append((not word, len(names), op.path, op, token))
         auth: dict[str, str] = {}
         if token_url is not None and not logins:
-            auth = {"login": "", "token_url": _relative(str(token_url)), "token": "/access_token"}
+            path = _relative(str(token_url))  # relative to the server URL, as the contract's paths are
+            prefix = self.task.path_prefix
+            if prefix and path.startswith(prefix + "/") and str(token_url).startswith(("/", "http")):
+                path = path[len(prefix) :]  # an absolute path already holds the server's: the runner adds it
+            named = next((o for o in self.contract.operations if o.method == "post" and o.path == path), None)
+            auth = {"login": self.op_id(named) if named else "", "token_url": path, "token": "/access_token"}
         elif logins:
             _, _, _, login, token = min(logins, key=lambda item: item[:3])
             auth = {"login": self.op_id(login)}
             auth["token"] = f"cookie:{cookie['name']}" if cookie is not None and token is None else token or "/token"
         else:
             return {}
-        registers = [
-            (_norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS, -len(names), op.path, op)
+        registers = [  # a register needs no credentials: a secured one (an admin's) only when no other is
+            (
+                op.requires_auth,
+                _norm(op.path.rstrip("/").rsplit("/", 1)[-1]) not in _REGISTER_WORDS,
+                -len(names),
+                op.path,
+                op,
+            )
             for op, names in candidates
             if self.op_id(op) != auth["login"] and any(n in _IDENTITY_NAMES for n in names)
         ]
         if registers:
-            auth["register"] = self.op_id(min(registers, key=lambda item: item[:3])[3])
+            auth["register"] = self.op_id(min(registers, key=lambda item: item[:4])[4])
         return auth
 
     # -- security ------------------------------------------------------------------------
@@ -437,6 +451,12 @@ class _Api:
         if op.requires_auth and self.roles:
             return next(iter(self.roles))
         return None
+
+    @property
+    def form_login(self) -> bool:
+        """True when logging in posts an OAuth2 password-flow form (to the ``tokenUrl``, or to a login without JSON)."""
+        login = self.ops.get(self.auth.get("login", ""))
+        return "token_url" in self.auth if login is None else self.json_body(login) is None
 
     @property
     def default_role(self) -> str | None:
@@ -519,9 +539,22 @@ class _Api:
                 return media.media_type, media.schema
         return None
 
+    def form_body(self, op: Operation) -> tuple[str, JSON] | None:
+        """The form media type and schema of ``op``'s body when it has no JSON one (an OAuth2 token request)."""
+        if op.request_body is None or self.json_body(op) is not None:
+            return None
+        for media in op.request_body.content:
+            if media.media_type == "application/x-www-form-urlencoded":
+                return media.media_type, media.schema
+        return None
+
     def success(self, op: Operation) -> str | None:
-        codes = sorted(r.status for r in op.responses if r.status[:1] == "2")
+        codes = self.successes(op)
         return codes[0] if codes else None
+
+    def successes(self, op: Operation) -> list[str]:
+        """Every success status ``op`` documents, lowest first."""
+        return sorted(r.status for r in op.responses if r.status[:1] == "2")
 
     def documented(self, op: Operation) -> dict[str, Any]:
         """The ``documented`` expectation's ``responses`` for ``op``."""
@@ -588,7 +621,8 @@ class _Api:
             if len(segments) >= 2 and segments[-1].startswith("{"):
                 collection = "/" + "/".join(segments[:-1])
                 creator = next(
-                    (c for c in self.contract.operations if c.method == "post" and c.path == collection), None
+                    (c for c in self.contract.operations if c.method == "post" and c.path.rstrip("/") == collection),
+                    None,
                 )
                 if creator is not None and self.id_field(creator) is not None:
                     creators[_norm(segments[-1][1:-1])] = creator
@@ -643,7 +677,7 @@ class _Api:
         login = self.auth.get("login")
         posts = [o for o in self.contract.operations if o.method == "post" and self.op_id(o) != login]
         if at > 0:
-            collection = next((o for o in posts if o.path == op.path[:at]), None)
+            collection = next((o for o in posts if o.path.rstrip("/") == op.path[:at]), None)  # /items/ too
             pointer = self.key_pointer(collection, param) if collection is not None else None
             if collection is not None and pointer is not None:
                 return collection, pointer
@@ -701,13 +735,14 @@ class _Api:
         for op in self.contract.operations:
             if op.method != "post" or self.json_body(op) is None:
                 continue
-            depth = op.path.count("/") + 1
+            base = op.path.rstrip("/")  # a collection with a trailing slash (FastAPI's /items/) has /items/{id}
+            depth = base.count("/") + 1
             items = [
-                o for o in self.contract.operations if o.path.startswith(op.path + "/{") and o.path.count("/") == depth
+                o for o in self.contract.operations if o.path.startswith(base + "/{") and o.path.count("/") == depth
             ]
             if not items:
                 continue
-            param = items[0].path[len(op.path) + 2 : -1]
+            param = items[0].path[len(base) + 2 : -1]
             if any(o.path != items[0].path for o in items) or "}" in param or "{" in param:
                 continue
             made = self.producer(items[0], param)
@@ -835,7 +870,7 @@ class _Builder:
             self.call(
                 register_op, f"register {name}", body=registered, auth="none", expect_success=True, capture=capture
             )
-        if login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
+        if api.form_login or login_op is None:  # an OAuth2 password flow: a form posted to the tokenUrl
             login_body = {
                 "grant_type": "password",
                 "username": _lookup(registered, _USERNAME_NAMES) or _lookup(registered, frozenset({"email"})),
@@ -843,12 +878,17 @@ class _Builder:
             }
             request = Request(
                 "POST",
-                str(api.auth["token_url"]),
+                login_op.path if login_op is not None else str(api.auth["token_url"]),
+                operation=login_op.operation_id if login_op is not None else None,
                 body=login_body,
                 has_body=True,
                 content_type="application/x-www-form-urlencoded",
             )
-            expect = [Expectation("status", {"statuses": ["200"]}, "the token endpoint answers 200")]
+            codes = (api.successes(login_op) if login_op is not None else []) or ["200"]
+            expect = [Expectation("status", {"statuses": codes}, f"the login answers {'/'.join(codes)}")]
+            if login_op is not None and login_op.responses:
+                documented = api.documented(login_op)
+                expect.append(Expectation("documented", {"responses": documented}, "a documented response"))
             self.steps.append(
                 Step(
                     f"{len(self.steps) + 1}. log in as {name}",
@@ -857,6 +897,8 @@ class _Builder:
                     {name: api.auth.get("token", "/access_token")},
                 )
             )
+            if login_op is not None and api.op_id(login_op) not in self.operations:
+                self.operations.append(api.op_id(login_op))
             return name
         found = api.json_body(login_op)
         login_body = registered if "login" in spec else _project(api, registered, found[1] if found else None)
@@ -1086,6 +1128,7 @@ class _Builder:
         extra: Sequence[Expectation] = (),
         capture: Mapping[str, str] | None = None,
         pages: Mapping[str, Any] | None = None,
+        content_type: str | None = None,
     ) -> None:
         """Add a step calling ``op``; ``behaviour`` (with ``statuses``): the statuses that show the behaviour holds."""
         api = self.api
@@ -1094,9 +1137,10 @@ class _Builder:
         found = api.json_body(op)
         expect: list[Expectation] = []
         if expect_success:
-            code = api.success(op)
-            if code is not None:
-                expect.append(Expectation("status", {"statuses": [code]}, f"{api.op_id(op)} succeeds with {code}"))
+            codes = api.successes(op)  # a server may answer any success the contract documents (200 or 204)
+            if codes:
+                text = f"{api.op_id(op)} succeeds with {'/'.join(codes)}"
+                expect.append(Expectation("status", {"statuses": codes}, text))
         if statuses is not None:
             args: dict[str, Any] = {"statuses": list(statuses)}
             if behaviour is not None:
@@ -1117,8 +1161,8 @@ class _Builder:
             path_params=path_params if path_params is not None else self.path_params(op),
             query=query_values,
             body=body,
-            has_body=found is not None and body is not None,
-            content_type=found[0] if found is not None and body is not None else None,
+            has_body=(found is not None or content_type is not None) and body is not None,
+            content_type=(content_type or (found[0] if found is not None else None)) if body is not None else None,
             auth=auth,
             pages=pages,
             scheme=(api.scheme_of(op) or api.default_scheme or {}) if auth != "none" else {},
@@ -1890,6 +1934,8 @@ def _accounts(api: _Api) -> Iterator[_Template]:
     found = api.json_body(login) if login is not None else None
     leaves = api.leaves(found[1]) if found else []
     secret = next((tokens for tokens, _ in leaves if "password" in _norm(tokens[-1])), None)
+    if api.form_login:
+        secret = ("password",)  # the password-flow form
     if login is not None and secret is not None:
 
         def wrong_password(b: _Builder) -> None:
@@ -1903,6 +1949,7 @@ def _accounts(api: _Api) -> Iterator[_Template]:
                 body=body,
                 auth="none",
                 statuses=api.statuses(login, ["401", "400", "403"], "4XX"),
+                content_type="application/x-www-form-urlencoded" if api.form_login else None,
             )
 
         yield _Template("security", f"{api.op_id(login)}.wrong-password", "a wrong password is refused", wrong_password)
@@ -1924,6 +1971,7 @@ def _accounts(api: _Api) -> Iterator[_Template]:
 
 def _scenario(api: _Api, index: int, scenario: Mapping[str, Any]) -> _Template:
     def build(b: _Builder) -> None:
+        captured = set(scenario.get("vars", {}))  # credentials the scenario made or captured itself
         for name, value in scenario.get("vars", {}).items():
             b.vars[name] = value
         for number, spec in enumerate(scenario["steps"], 1):
@@ -1933,20 +1981,27 @@ def _scenario(api: _Api, index: int, scenario: Mapping[str, Any]) -> _Template:
             if isinstance(body, Mapping) and "$generate" in body:
                 body = b.body(op, overrides=body.get("with", {}))
             expect = [Expectation.from_data(e) for e in spec.get("expect", ()) if e.get("kind") != "documented"]
+            form = api.form_body(op)  # sent as a form (an OAuth2 token request)
+            if auth in captured or auth in ("none", "invalid"):
+                pass  # sent as given: the runner reads the credential from that variable
+            else:
+                auth = b.account(auth or api.role_of(op))
             b.call(
                 op,
                 str(spec.get("name", f"step {number}")),
                 path_params=spec.get("path_params"),
                 query=spec.get("query", {}),
                 body=body,
-                auth=b.account(auth) if auth not in (None, "none", "invalid") else (auth or b.account(api.role_of(op))),
+                auth=auth,
                 expect_success=bool(spec.get("succeeds", False)),
                 statuses=spec.get("statuses"),
                 documented=spec.get("documented", True),
                 extra=expect,
                 capture=spec.get("capture"),
                 pages=api.pages(op) if spec.get("paginate") else None,
+                content_type=form[0] if form is not None else None,
             )
+            captured.update(spec.get("capture") or {})
 
     key = str(scenario.get("id", f"scenario-{index}"))
     return _Template("scenario", key, str(scenario.get("title", key)), build)
