@@ -402,3 +402,19 @@ def test_a_list_that_needs_another_query_parameter_gets_no_filter_or_page_case()
     assert "filter: listEntries: the topic filter" in shown
     assert "left out listEntries (response, the writer filter): the list also needs ?topic=" in shown
     assert "left out listEntries (response, pages that agree): the list also needs ?topic=" in shown
+
+
+def test_a_list_paged_by_skip_and_limit_is_walked_and_its_pages_compared() -> None:
+    """FastAPI's ``skip``/``limit`` is an offset: walked for ``contains``, and the window skip 1, limit 2 compared."""
+    from cdspec.cases._explain import explain
+
+    text = SHELF.replace("maximum: 2", "maximum: 20").replace("{name: offset, in: query", "{name: skip, in: query")
+    assert "list listEntries: offset pages of /entries; pages checked to agree" in explain(cdspec.parse_task(text))
+    cases = generate_cases(cdspec.parse_task(text), seed=0)
+    paged = next(c for c in cases if ".pages" in c.id)
+    queries = [dict(s.request.query) for s in paged.steps if s.request.operation == "listEntries"]
+    assert {"skip": 0, "limit": 3} in queries
+    assert {"skip": 1, "limit": 2} in queries
+    walked = [s.request.pages for s in paged.steps if s.request.pages]
+    assert walked
+    assert all(p["param"] == "skip" for p in walked)

@@ -61,7 +61,7 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 _PAGE_PARAMS = (("page", ("pageSize", "page_size", "per_page", "perPage", "size", "limit")),)
-_OFFSET_PARAMS = (("offset", ("limit", "pageSize", "page_size", "size")),)
+_OFFSET_PARAMS = (("offset", ("limit", "pageSize", "page_size", "size")), ("skip", ("limit", "take", "size")))
 _ITEMS_NAMES = ("items", "data", "results", "content", "records")
 _UNKNOWN_INT = 999_999_999
 _TOKEN_NAMES = frozenset({"token", "accesstoken", "jwt", "idtoken", "authtoken", "sessiontoken", "apikey"})
