@@ -1509,10 +1509,11 @@ def _filters(api: _Api, resource: _Resource) -> Iterator[_Template]:
 def _list_templates(api: _Api, resource: _Resource) -> Iterator[_Template]:
     """The filters and the page agreement of a resource's list; a filter cdspec cannot ground is reported."""
     listing = resource.listing
-    for plan in _filter_plans(api, resource):
+    plans = _filter_plans(api, resource)
+    for plan in plans:
         if plan.reason and listing is not None:
             api.left_out.append((api.op_id(listing), f"response, the {plan.name} filter", plan.reason))
-    yield from _filters(api, resource)
+    yield from (_filter_template(api, resource, plan) for plan in plans if not plan.reason)
     paged = _pagination(api, resource)
     if isinstance(paged, str) and listing is not None:
         api.left_out.append((api.op_id(listing), "response, pages that agree", paged))
@@ -1982,9 +1983,7 @@ def _scenario(api: _Api, index: int, scenario: Mapping[str, Any]) -> _Template:
                 body = b.body(op, overrides=body.get("with", {}))
             expect = [Expectation.from_data(e) for e in spec.get("expect", ()) if e.get("kind") != "documented"]
             form = api.form_body(op)  # sent as a form (an OAuth2 token request)
-            if auth in captured or auth in ("none", "invalid"):
-                pass  # sent as given: the runner reads the credential from that variable
-            else:
+            if auth not in captured and auth not in ("none", "invalid"):  # a captured credential is sent as given
                 auth = b.account(auth or api.role_of(op))
             b.call(
                 op,
